@@ -1,0 +1,120 @@
+/* ipcfault/run.h — for tests and tools: define a scenario, run it under a
+ * strategy, read the verdict, replay a schedule.
+ *
+ * DESIGN: a scenario is a body function that runs as the managed thread
+ * "main" of an execution, starts threads with ipf_thread_create, joins them
+ * and then checks its oracles with ipf_fail/ipf_check. The verdict of an
+ * execution is the first failed oracle, or a deadlock, a hang (step bound), or
+ * threads still alive when main returned. Every decision of an execution is
+ * recorded in the schedule string; ipf_exec with IPF_STRAT_REPLAY and that
+ * string reproduces the execution exactly.
+ */
+#ifndef IPCFAULT_RUN_H
+#define IPCFAULT_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { IPF_EXPECT_OK, IPF_EXPECT_BUG, IPF_EXPECT_TSAN } ipf_expect;
+typedef enum { IPF_MODE_CONTROLLED, IPF_MODE_CHAOS, IPF_MODE_PLAIN } ipf_mode;
+typedef enum {
+  IPF_STRAT_RANDOM, IPF_STRAT_PCT, IPF_STRAT_RR, IPF_STRAT_REPLAY, IPF_STRAT_BYTES
+} ipf_strategy;
+
+/* Scenario flags. */
+#define IPF_SC_FDS   0x1u  /* opens fds: the runner checks none leaks */
+#define IPF_SC_FORKS 0x2u  /* forks processes */
+
+typedef struct ipf_scenario {
+  const char *name;         /* "family/variant", a contract: see CATALOG.md */
+  ipf_expect expect;
+  const char *summary;      /* one line: what it models */
+  void (*body)(void);       /* runs as thread "main" */
+  unsigned flags;           /* IPF_SC_* */
+  unsigned bugs;            /* IPF_BUG bits switched on for this variant */
+  const char *plan;         /* default fault plan text, or NULL */
+} ipf_scenario;
+
+typedef struct ipf_config {
+  ipf_mode mode;
+  ipf_strategy strategy;
+  uint64_t seed;
+  int pct_depth;            /* PCT bug depth d (default 3) */
+  long pct_steps;           /* PCT's estimate of steps per execution (0 = auto) */
+  long max_steps;           /* step bound: a hang past it (default 100000) */
+  long chaos_timeout_ms;    /* chaos/plain: wall-clock watchdog (default 5000) */
+  const char *schedule;     /* IPF_STRAT_REPLAY: the schedule string */
+  const unsigned char *bytes; size_t nbytes;   /* IPF_STRAT_BYTES */
+  int trace;                /* record the interleaving (ipf_trace_print) */
+} ipf_config;
+
+/* Fill cfg with defaults: controlled, random, seed 1, depth 3, 100000 steps. */
+void ipf_config_init(ipf_config *cfg);
+
+enum { IPF_VERDICT_OK = 0, IPF_VERDICT_BUG = 1, IPF_VERDICT_ERROR = 2 };
+
+typedef struct ipf_event {
+  long step;
+  int tid;
+  char text[96];
+} ipf_event;
+
+typedef struct ipf_result {
+  int verdict;              /* IPF_VERDICT_* */
+  char kind[32];            /* ok, oracle name, deadlock, hang, threads-alive, leak, error */
+  char message[2048];       /* what went wrong, in words; empty when ok */
+  char *schedule;           /* malloc'd schedule string (controlled mode) */
+  long steps;               /* scheduling points taken */
+  int nthreads;
+  char thread_names[64][32];
+  ipf_event *events; size_t nevents;   /* when cfg.trace */
+} ipf_result;
+
+/* Run one execution of sc. Returns the verdict (also in res->verdict).
+ * Release res with ipf_result_free. One execution at a time per process. */
+int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res);
+void ipf_result_free(ipf_result *res);
+
+/* Run up to `runs` executions of sc (execution i with seed
+ * ipf_exec_seed(cfg->seed, i)) and stop at the first that is not ok; that
+ * one's result is left in res. PCT's step estimate adapts to the longest
+ * execution seen. *executions counts the executions run. */
+int ipf_explore(const ipf_scenario *sc, const ipf_config *cfg, long runs, ipf_result *res,
+                long *executions);
+
+/* Seed of execution i of an exploration that started at seed s. */
+uint64_t ipf_exec_seed(uint64_t s, long i);
+
+/* Print the recorded interleaving as a text swimlane, one column a thread. */
+void ipf_trace_print(FILE *out, const ipf_result *res);
+
+/* Oracles, called by scenario bodies (any thread). The first failure of an
+ * execution is its verdict; later ones are ignored. */
+void ipf_fail(const char *oracle, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define ipf_check(cond, oracle, ...) \
+  do { if (!(cond)) ipf_fail((oracle), __VA_ARGS__); } while (0)
+/* Has any oracle failed yet in this execution? */
+int ipf_failed(void);
+
+/* The bug switches of the running variant: reference code marks the lines
+ * that are a bug with `if (IPF_BUG(FAMILY_BUG_NAME))`. */
+extern unsigned ipf__bugs;
+#define IPF_BUG(b) (__builtin_expect(!!(ipf__bugs & (b)), 0))
+
+/* The scenario table (all families, CATALOG.md order). */
+const ipf_scenario *ipf_scenarios(size_t *n);
+const ipf_scenario *ipf_scenario_find(const char *name);
+
+/* Schedule strings: "1:<hash>:<max-steps>:<choices>". Checks the header
+ * against sc; returns 0, or -EINVAL with a one-line reason in why. */
+int ipf_schedule_check(const ipf_scenario *sc, const char *s, char *why, size_t whylen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* IPCFAULT_RUN_H */

@@ -1,0 +1,66 @@
+/* Scheduler internals shared by src/sched, src/io and src/fault. Not installed. */
+#ifndef IPCFAULT_SCHED_INTERNAL_H
+#define IPCFAULT_SCHED_INTERNAL_H
+
+#include <stdint.h>
+#include "ipcfault/run.h"
+#include "ipcfault/sched.h"
+
+#define IPF_MAX_THREADS 64
+
+/* What a blocked thread waits for; the scheduler evaluates the predicate. */
+enum ipf__wait {
+  IPF_WAIT_NONE, IPF_WAIT_MUTEX, IPF_WAIT_COND, IPF_WAIT_SEM, IPF_WAIT_JOIN,
+  IPF_WAIT_SLEEP, IPF_WAIT_FD, IPF_WAIT_PRED
+};
+
+/* Which of the three worlds the calling thread is in. */
+enum ipf__world { IPF_WORLD_PLAIN, IPF_WORLD_CONTROLLED, IPF_WORLD_CHAOS };
+int ipf__world(void);
+
+/* Controlled mode: block the current thread until the predicate holds (or
+ * deadline_ms of virtual time passes when deadline_ms >= 0). Returns 0, or
+ * -ETIMEDOUT. For IPF_WAIT_FD, obj is (intptr_t)fd and arg the poll events. */
+int ipf__block(int kind, const void *obj, long arg, long deadline_ms);
+/* Condition waits: block until signalled (or ms of virtual time, ms >= 0);
+ * wake one waiter (chosen by the choice stream) or all of them. */
+int ipf__cond_block(const void *c, long ms);
+void ipf__cond_wake(const void *c, int all);
+/* For IPF_WAIT_PRED: a predicate the scheduler calls with obj. */
+void ipf__set_pred(int (*pred)(const void *obj));
+/* A plain scheduling point (preemption possible). `what` names the operation
+ * for hang reports ("ipf_mutex_lock"), obj its object. */
+void ipf__point(const char *what, const void *obj);
+/* Record a trace line for the current thread (only when tracing). */
+void ipf__trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ipf__tracing(void);
+/* Name of an address for reports: "slot[2]", or the hex address. */
+const char *ipf__addr_name(const void *addr, char *buf, unsigned long len);
+/* Chaos mode: a seeded random delay at a scheduling point. */
+void ipf__chaos_delay(void);
+/* The current run's scenario (NULL outside a run). */
+const ipf_scenario *ipf__scenario(void);
+int ipf__tid_of_owner(int owner_field);
+const char *ipf__thread_name_by_id(int id);
+
+/* ThreadSanitizer happens-before annotations for the edges the emulated
+ * primitives really provide. The handoff itself adds none (see sched.c). */
+#ifdef IPF_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define IPF_HB_ACQUIRE(a) __tsan_acquire((void *)(a))
+#define IPF_HB_RELEASE(a) __tsan_release((void *)(a))
+#else
+#define IPF_HB_ACQUIRE(a) ((void)(a))
+#define IPF_HB_RELEASE(a) ((void)(a))
+#endif
+
+/* splitmix64: the kit's one PRNG (seeding and streams). */
+static inline uint64_t ipf__mix(uint64_t *s) {
+  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+#endif

@@ -1,0 +1,994 @@
+/* The controlled scheduler: managed threads, handoff, choice stream, deadlock
+ * and hang detection, virtual time.
+ *
+ * DESIGN. Managed threads are real pthreads taken from a pool of parked
+ * workers that outlives executions (creating a pthread costs ~30 us; taking a
+ * parked one costs one futex wake). Exactly one managed thread runs at a time:
+ * the token is R.cur, and each worker sleeps on its own futex word `go`, so a
+ * handoff wakes exactly one thread. All workers are pinned to one CPU, where a
+ * futex handoff costs a few microseconds instead of a cross-CPU wake-up.
+ *
+ * A blocked thread is never parked inside the kernel on a real lock: it
+ * records what it waits for (mutex, condition, semaphore, join, sleep, fd or a
+ * predicate) and the scheduler evaluates that predicate when it chooses the
+ * next thread. So "nobody can run" is a fact the scheduler sees: a deadlock,
+ * reported with who waits on what. Sleeps and timed waits use virtual time,
+ * advanced only when no thread can run.
+ *
+ * Every decision with more than one option (which thread runs, which waiter a
+ * signal wakes, whether a fault fires) is drawn through one function and
+ * recorded; the record, printed, is the schedule string, and replaying it
+ * makes the same decisions in the same order. Decisions with one option are
+ * not recorded, so the string stays short and replay re-derives them.
+ *
+ * ThreadSanitizer: this directory is compiled without TSan instrumentation
+ * (CMakeLists.txt), so the handoff and the scheduler's own bookkeeping are
+ * invisible to it and add no happens-before edge; the emulated primitives
+ * announce exactly the edges a real mutex, semaphore, create or join gives
+ * (IPF_HB_*). A race in the program under test therefore stays a race under
+ * the scheduler. Because TSan does not see this code, it may use ordinary
+ * acquire/release atomics for its own correctness.
+ *
+ * The controller (the thread that calls ipf_exec) is not managed: it starts
+ * "main" on a worker and sleeps until the run ends. Threads left blocked by a
+ * deadlock or hang are abandoned, parked for good, and never reused; a correct
+ * execution returns all its workers to the pool.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "internal.h"
+
+enum { W_IDLE, W_RUNNABLE, W_BLOCKED, W_FINISHED };
+
+typedef struct worker {
+  _Atomic uint32_t go;        /* futex word: 1 = this worker holds the token */
+  pthread_t pt;
+  int id;                     /* id in the current run */
+  int state;
+  ipf_thread_fn fn;
+  void *arg;
+  char name[32];
+  int wait_kind;
+  const void *wait_obj;
+  long wait_arg;
+  long deadline;              /* virtual ms, -1 = none */
+  int (*pred)(const void *);
+  int signalled;
+  const char *wait_reason;
+  const char *last_what;      /* last operation, for hang reports */
+  const void *last_obj;
+  int yielded;
+  long prio;                  /* PCT priority */
+  struct worker *next_free;
+} worker;
+
+#define MAX_NAMES 64
+static struct {
+  int active;                 /* a controlled run is in progress */
+  const ipf_scenario *sc;
+  ipf_config cfg;
+  worker *t[IPF_MAX_THREADS];
+  int n;
+  long steps;
+  long vnow;
+  uint64_t rng;
+  /* PCT */
+  long pct_change[16];
+  int pct_nchange;
+  /* RR */
+  int rr_quantum, rr_left;
+  /* decisions: recorded, and the replayed stream */
+  uint32_t *dec; size_t ndec, deccap;
+  uint32_t *rep; size_t nrep, rpos;
+  size_t bpos;
+  /* verdict */
+  int ended;
+  int verdict;
+  char kind[32];
+  char msg[2048];
+  _Atomic uint32_t done;
+  /* trace */
+  ipf_event *ev; size_t nev, evcap;
+  struct { const volatile void *addr; unsigned long size, elem; const char *name; } names[MAX_NAMES];
+  int nnames;
+} R;
+
+static __thread worker *self;
+/* Chaos and plain runs: real threads. 1 = chaos (random delays), 2 = plain. */
+static __thread int chaos_kind;
+static __thread uint64_t chaos_rng;
+static __thread int chaos_id;
+static __thread char chaos_name[32];
+static pthread_mutex_t chaos_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  int active;
+  _Atomic int next_id;
+  _Atomic uint32_t done;
+  uint64_t seed;
+  int kind;
+} C;
+
+static worker *free_workers;
+static int pool_cpu = -1;
+unsigned ipf__bugs;
+
+/* ---- futex ------------------------------------------------------------- */
+
+static void futex_wait(_Atomic uint32_t *w, uint32_t val, const struct timespec *ts) {
+  syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_PRIVATE, val, ts, NULL, 0);
+}
+static void futex_wake(_Atomic uint32_t *w) {
+  syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+static void wait_go(worker *w) {
+  while (atomic_load_explicit(&w->go, memory_order_acquire) == 0)
+    futex_wait(&w->go, 0, NULL);
+}
+/* Hand the token to next and sleep until it comes back. */
+static void switch_to(worker *me, worker *next) {
+  if (next == me) return;
+  atomic_store_explicit(&me->go, 0, memory_order_relaxed);
+  atomic_store_explicit(&next->go, 1, memory_order_release);
+  futex_wake(&next->go);
+  wait_go(me);
+}
+/* Park for good: this thread's execution was abandoned (deadlock, hang). */
+static __attribute__((noreturn)) void park_forever(worker *me) {
+  atomic_store_explicit(&me->go, 0, memory_order_relaxed);
+  for (;;) futex_wait(&me->go, 0, NULL);
+}
+
+/* ---- the pool ------------------------------------------------------------ */
+
+static void thread_finish(worker *w);
+
+static void *worker_main(void *p) {
+  worker *w = p;
+  self = w;
+  for (;;) {
+    wait_go(w);
+    IPF_HB_ACQUIRE(w);                /* the creator's writes before create */
+    w->fn(w->arg);
+    thread_finish(w);
+  }
+  return NULL;
+}
+
+static worker *get_worker(void) {
+  worker *w = free_workers;
+  if (w) { free_workers = w->next_free; return w; }
+  w = calloc(1, sizeof *w);
+  if (!w) return NULL;
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setstacksize(&a, 1u << 20);
+  if (pool_cpu < 0) { pool_cpu = sched_getcpu(); if (pool_cpu < 0) pool_cpu = 0; }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(pool_cpu, &set);
+  pthread_attr_setaffinity_np(&a, sizeof set, &set);
+  int rc = pthread_create(&w->pt, &a, worker_main, w);
+  pthread_attr_destroy(&a);
+  if (rc) { free(w); return NULL; }
+  return w;
+}
+
+/* ---- run state helpers --------------------------------------------------- */
+
+int ipf__world(void) {
+  if (self && R.active) return IPF_WORLD_CONTROLLED;
+  if (chaos_kind) return IPF_WORLD_CHAOS;
+  return IPF_WORLD_PLAIN;
+}
+
+const ipf_scenario *ipf__scenario(void) { return R.active ? R.sc : NULL; }
+
+const char *ipf__thread_name_by_id(int id) {
+  return (id >= 0 && id < R.n) ? R.t[id]->name : "?";
+}
+int ipf__tid_of_owner(int owner) { return owner - 1; }
+
+int ipf_thread_self(void) {
+  if (ipf__world() == IPF_WORLD_CONTROLLED) return self->id;
+  return chaos_kind ? chaos_id : 0;
+}
+const char *ipf_thread_name(void) {
+  if (ipf__world() == IPF_WORLD_CONTROLLED) return self->name;
+  return chaos_kind ? chaos_name : "main";
+}
+
+static void set_verdict(int verdict, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_verdict(int verdict, const char *kind, const char *fmt, ...) {
+  if (R.verdict != IPF_VERDICT_OK) return;      /* the first failure wins */
+  R.verdict = verdict;
+  snprintf(R.kind, sizeof R.kind, "%s", kind);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(R.msg, sizeof R.msg, fmt, ap);
+  va_end(ap);
+}
+
+static void signal_controller(_Atomic uint32_t *done) {
+  atomic_store_explicit(done, 1, memory_order_release);
+  syscall(SYS_futex, (uint32_t *)done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* ---- names and trace -------------------------------------------------------- */
+
+void ipf_name(const volatile void *addr, unsigned long size, unsigned long elem, const char *name) {
+  if (!R.active || R.nnames >= MAX_NAMES) return;
+  R.names[R.nnames].addr = addr;
+  R.names[R.nnames].size = size ? size : 1;
+  R.names[R.nnames].elem = elem;
+  R.names[R.nnames].name = name;
+  R.nnames++;
+}
+
+const char *ipf__addr_name(const void *addr, char *buf, unsigned long len) {
+  const char *a = addr;
+  for (int i = 0; i < R.nnames; i++) {
+    const char *b = (const char *)R.names[i].addr;
+    if (a >= b && a < b + R.names[i].size) {
+      if (R.names[i].elem) snprintf(buf, len, "%s[%lu]", R.names[i].name, (unsigned long)(a - b) / R.names[i].elem);
+      else snprintf(buf, len, "%s", R.names[i].name);
+      return buf;
+    }
+  }
+  snprintf(buf, len, "%p", addr);
+  return buf;
+}
+
+int ipf__tracing(void) { return R.active && R.cfg.trace && self; }
+
+static void vtrace(const char *fmt, va_list ap) {
+  if (R.nev == R.evcap) {
+    size_t cap = R.evcap ? 2 * R.evcap : 256;
+    ipf_event *ev = realloc(R.ev, cap * sizeof *ev);
+    if (!ev) return;
+    R.ev = ev; R.evcap = cap;
+  }
+  ipf_event *e = &R.ev[R.nev++];
+  e->step = R.steps;
+  e->tid = self->id;
+  vsnprintf(e->text, sizeof e->text, fmt, ap);
+}
+
+void ipf__trace(const char *fmt, ...) {
+  if (!ipf__tracing()) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vtrace(fmt, ap);
+  va_end(ap);
+}
+
+void ipf_note(const char *fmt, ...) {
+  if (!ipf__tracing()) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vtrace(fmt, ap);
+  va_end(ap);
+}
+
+void ipf_set_wait_reason(const char *why) {
+  if (ipf__world() == IPF_WORLD_CONTROLLED) self->wait_reason = why;
+}
+
+/* ---- the choice stream ------------------------------------------------------ */
+
+static void record(uint32_t v) {
+  if (R.ndec == R.deccap) {
+    size_t cap = R.deccap ? 2 * R.deccap : 1024;
+    uint32_t *d = realloc(R.dec, cap * sizeof *d);
+    if (!d) abort();
+    R.dec = d; R.deccap = cap;
+  }
+  R.dec[R.ndec++] = v;
+}
+
+static __attribute__((noreturn)) void abort_run(worker *me, int verdict, const char *kind, const char *msg);
+
+/* Next replayed decision; a stream that does not fit ends the run with an
+ * error verdict (the schedule is not this scenario's, or was edited). */
+static uint32_t replay_next(worker *me, unsigned n) {
+  if (R.rpos >= R.nrep) {
+    abort_run(me, IPF_VERDICT_ERROR, "error",
+              "schedule ended early: it does not match this scenario (or its fault plan)");
+  }
+  uint32_t v = R.rep[R.rpos++];
+  if (v >= n) {
+    char m[160];
+    snprintf(m, sizeof m, "schedule decision %zu is %u, but only %u options exist here: "
+             "it does not match this scenario", R.rpos, v, n);
+    abort_run(me, IPF_VERDICT_ERROR, "error", m);
+  }
+  return v;
+}
+
+static uint32_t draw(worker *me, unsigned n) {
+  uint32_t v;
+  switch (R.cfg.strategy) {
+  case IPF_STRAT_REPLAY: v = replay_next(me, n); break;
+  case IPF_STRAT_RR: v = 0; break;
+  case IPF_STRAT_BYTES:
+    v = R.bpos < R.cfg.nbytes ? R.cfg.bytes[R.bpos++] % n : 0;
+    break;
+  default: v = (uint32_t)(ipf__mix(&R.rng) % n); break;
+  }
+  record(v);
+  return v;
+}
+
+unsigned ipf_choose(unsigned n) {
+  switch (ipf__world()) {
+  case IPF_WORLD_CONTROLLED:
+    if (n <= 1) return 0;
+    return draw(self, n);
+  case IPF_WORLD_CHAOS:
+    return n <= 1 ? 0 : (unsigned)(ipf__mix(&chaos_rng) % n);
+  default:
+    return 0;
+  }
+}
+
+/* ---- enabledness, picking ----------------------------------------------------- */
+
+static int pred_holds(const worker *w) {
+  switch (w->wait_kind) {
+  case IPF_WAIT_MUTEX: return ((const ipf_mutex_t *)w->wait_obj)->owner == 0;
+  case IPF_WAIT_COND: return w->signalled;
+  case IPF_WAIT_SEM: return ((const ipf_sem_t *)w->wait_obj)->value > 0;
+  case IPF_WAIT_JOIN: return ((const worker *)w->wait_obj)->state == W_FINISHED;
+  case IPF_WAIT_SLEEP: return 0;
+  case IPF_WAIT_FD: {
+    struct pollfd p = { .fd = (int)(intptr_t)w->wait_obj, .events = (short)w->wait_arg };
+    return poll(&p, 1, 0) > 0;
+  }
+  case IPF_WAIT_PRED: return w->pred(w->wait_obj);
+  default: return 1;
+  }
+}
+
+static int enabled(const worker *w) {
+  if (w->state == W_RUNNABLE) return 1;
+  if (w->state != W_BLOCKED) return 0;
+  if (w->deadline >= 0 && R.vnow >= w->deadline) return 1;
+  return pred_holds(w);
+}
+
+static uint32_t strategy_pick(worker *me, worker **c, int n) {
+  if (n == 1) return 0;
+  uint32_t v = 0;
+  switch (R.cfg.strategy) {
+  case IPF_STRAT_PCT: {
+    for (int i = 1; i < n; i++) if (c[i]->prio > c[v]->prio) v = (uint32_t)i;
+    record(v);
+    return v;
+  }
+  case IPF_STRAT_RR: {
+    int cur = -1;
+    for (int i = 0; i < n; i++) if (c[i] == me) cur = i;
+    if (cur >= 0 && R.rr_left > 0) { R.rr_left--; v = (uint32_t)cur; }
+    else {
+      v = 0;
+      for (int i = 0; i < n; i++) if (c[i]->id > me->id) { v = (uint32_t)i; break; }
+      R.rr_left = R.rr_quantum - 1;
+    }
+    record(v);
+    return v;
+  }
+  default:
+    return draw(me, (unsigned)n);
+  }
+}
+
+static __attribute__((noreturn)) void deadlock(worker *me);
+
+/* Choose the next thread, advancing virtual time if nobody can run now.
+ * NULL: nobody can run at all. */
+static worker *pick(worker *me) {
+  worker *c[IPF_MAX_THREADS];
+  int n;
+  for (;;) {
+    n = 0;
+    for (int i = 0; i < R.n; i++) if (enabled(R.t[i])) c[n++] = R.t[i];
+    if (n) break;
+    long dl = -1;
+    for (int i = 0; i < R.n; i++) {
+      worker *w = R.t[i];
+      if (w->state == W_BLOCKED && w->deadline >= 0 && (dl < 0 || w->deadline < dl)) dl = w->deadline;
+    }
+    if (dl < 0) return NULL;
+    R.vnow = dl;
+  }
+  /* Deprioritise threads that yielded (spin-waiters) while others can run. */
+  worker *d[IPF_MAX_THREADS];
+  int m = 0;
+  for (int i = 0; i < n; i++) if (!c[i]->yielded) d[m++] = c[i];
+  if (m == 0) {
+    for (int i = 0; i < n; i++) c[i]->yielded = 0;
+    return c[strategy_pick(me, c, n)];
+  }
+  return d[strategy_pick(me, d, m)];
+}
+
+/* One scheduling decision for `me` (which may be blocked). Returns when me
+ * holds the token again. */
+static void schedule(worker *me) {
+  R.steps++;
+  if (R.steps > R.cfg.max_steps) {
+    char m[64];
+    snprintf(m, sizeof m, "no end after %ld steps (--max-steps)", R.cfg.max_steps);
+    abort_run(me, IPF_VERDICT_BUG, "hang", m);
+  }
+  if (R.cfg.strategy == IPF_STRAT_PCT) {
+    for (int i = 0; i < R.pct_nchange; i++)
+      if (R.pct_change[i] == R.steps) me->prio = i;   /* below every initial priority */
+  }
+  worker *next = pick(me);
+  if (!next) deadlock(me);
+  switch_to(me, next);
+}
+
+static void clear_yields_except(worker *me) {
+  for (int i = 0; i < R.n; i++) if (R.t[i] != me) R.t[i]->yielded = 0;
+}
+
+void ipf__point(const char *what, const void *obj) {
+  worker *me = self;
+  me->last_what = what;
+  me->last_obj = obj;
+  clear_yields_except(me);
+  schedule(me);
+}
+
+void ipf__point_access(int op, const volatile void *addr) {
+  switch (ipf__world()) {
+  case IPF_WORLD_CONTROLLED:
+    ipf__point(op == IPF_OP_LOAD ? "ipf_load" : "ipf_store", (const void *)addr);
+    break;
+  case IPF_WORLD_CHAOS: ipf__chaos_delay(); break;
+  default: break;
+  }
+}
+
+void ipf__trace_value(int op, const volatile void *addr, long long value) {
+  if (!ipf__tracing()) return;
+  char b[48];
+  ipf__trace("%s %s %s %lld", op == IPF_OP_LOAD ? "load" : "store",
+             ipf__addr_name((const void *)addr, b, sizeof b), op == IPF_OP_LOAD ? "->" : "<-", value);
+}
+
+void ipf__yield_point(void) {
+  worker *me = self;
+  me->last_what = "ipf_yield (spinning)";
+  me->last_obj = NULL;
+  me->yielded = 1;
+  schedule(me);
+}
+
+static int (*pending_pred)(const void *);
+void ipf__set_pred(int (*pred)(const void *)) { pending_pred = pred; }
+
+int ipf__block(int kind, const void *obj, long arg, long deadline_ms) {
+  worker *me = self;
+  me->state = W_BLOCKED;
+  me->wait_kind = kind;
+  me->wait_obj = obj;
+  me->wait_arg = arg;
+  me->pred = kind == IPF_WAIT_PRED ? pending_pred : NULL;
+  me->deadline = deadline_ms >= 0 ? R.vnow + deadline_ms : -1;
+  clear_yields_except(me);
+  schedule(me);
+  int rc = (kind == IPF_WAIT_SLEEP || pred_holds(me)) ? 0 : -ETIMEDOUT;
+  me->state = W_RUNNABLE;
+  me->wait_kind = IPF_WAIT_NONE;
+  me->deadline = -1;
+  me->wait_reason = NULL;
+  return rc;
+}
+
+long ipf__vnow(void) { return R.vnow; }
+
+/* ---- reports ------------------------------------------------------------------ */
+
+static void describe(const worker *w, char *b, size_t len) {
+  char on[64];
+  const char *why = w->wait_reason;
+  int o = 0;
+  switch (w->state) {
+  case W_FINISHED: snprintf(b, len, "%s: finished", w->name); return;
+  case W_RUNNABLE:
+    o = snprintf(b, len, "%s: runnable, last at %s", w->name, w->last_what ? w->last_what : "start");
+    break;
+  case W_BLOCKED:
+    switch (w->wait_kind) {
+    case IPF_WAIT_MUTEX: {
+      const ipf_mutex_t *m = w->wait_obj;
+      int owner = m->owner - 1;
+      o = snprintf(b, len, "%s: blocked in ipf_mutex_lock(%s), held by %s", w->name,
+                   m->name ? m->name : ipf__addr_name(m, on, sizeof on),
+                   owner >= 0 && owner < R.n ? R.t[owner]->name : "nobody");
+      break;
+    }
+    case IPF_WAIT_COND: {
+      const ipf_cond_t *c = w->wait_obj;
+      o = snprintf(b, len, "%s: blocked in ipf_cond_wait(%s): no thread left to signal it", w->name,
+                   c->name ? c->name : ipf__addr_name(c, on, sizeof on));
+      break;
+    }
+    case IPF_WAIT_SEM: {
+      const ipf_sem_t *s = w->wait_obj;
+      o = snprintf(b, len, "%s: blocked in ipf_sem_wait(%s): value 0, no thread left to post it", w->name,
+                   s->name ? s->name : ipf__addr_name(s, on, sizeof on));
+      break;
+    }
+    case IPF_WAIT_JOIN: {
+      const worker *t = w->wait_obj;
+      o = snprintf(b, len, "%s: blocked in ipf_thread_join(%s), which is blocked too", w->name, t->name);
+      break;
+    }
+    case IPF_WAIT_FD:
+      o = snprintf(b, len, "%s: blocked in %s on fd %d (waiting to %s)", w->name,
+                   w->last_what ? w->last_what : "io", (int)(intptr_t)w->wait_obj,
+                   (w->wait_arg & POLLOUT) ? "write: it is full" : "read: no data and a writer is still open");
+      break;
+    case IPF_WAIT_SLEEP:
+      o = snprintf(b, len, "%s: sleeping", w->name);
+      break;
+    default:
+      o = snprintf(b, len, "%s: blocked in %s", w->name, w->last_what ? w->last_what : "a wait");
+      break;
+    }
+    break;
+  default: snprintf(b, len, "%s: not started", w->name); return;
+  }
+  if (why && o > 0 && (size_t)o < len) snprintf(b + o, len - (size_t)o, " — %s", why);
+}
+
+static void thread_report(char *out, size_t len, const worker *skip_finished_ok) {
+  (void)skip_finished_ok;
+  size_t o = strlen(out);
+  for (int i = 0; i < R.n && o < len; i++) {
+    const worker *w = R.t[i];
+    if (w->state == W_FINISHED) continue;
+    char line[512];
+    describe(w, line, sizeof line);
+    int k = snprintf(out + o, len - o, "\n  %s", line);
+    if (k < 0) break;
+    o += (size_t)k;
+  }
+}
+
+static void end_run(void) {
+  R.ended = 1;
+  IPF_HB_RELEASE(&R);
+  signal_controller(&R.done);
+}
+
+static __attribute__((noreturn)) void abort_run(worker *me, int verdict, const char *kind, const char *msg) {
+  if (verdict == IPF_VERDICT_ERROR) {
+    /* a replay mismatch overrides whatever the diverged run had found */
+    R.verdict = IPF_VERDICT_OK;
+  }
+  char m[2048];
+  snprintf(m, sizeof m, "%s", msg);
+  if (verdict != IPF_VERDICT_ERROR) thread_report(m, sizeof m, NULL);
+  set_verdict(verdict, kind, "%s", m);
+  atomic_store_explicit(&me->go, 0, memory_order_relaxed);
+  end_run();
+  park_forever(me);
+}
+
+static __attribute__((noreturn)) void deadlock(worker *me) {
+  abort_run(me, IPF_VERDICT_BUG, "deadlock", "deadlock: every unfinished thread is blocked");
+}
+
+/* ---- threads --------------------------------------------------------------- */
+
+static void thread_finish(worker *w) {
+  ipf__trace("exit");
+  IPF_HB_RELEASE(w);
+  w->state = W_FINISHED;
+  w->last_what = "exit";
+  clear_yields_except(w);
+  if (w->id == 0) {
+    /* main returned: the run ends here, as a C program's would. */
+    int alive = 0;
+    for (int i = 1; i < R.n; i++) if (R.t[i]->state != W_FINISHED) alive++;
+    if (alive) {
+      char m[2048] = "main returned while threads were still alive (never joined)";
+      thread_report(m, sizeof m, NULL);
+      set_verdict(IPF_VERDICT_BUG, "threads-alive", "%s", m);
+    }
+    atomic_store_explicit(&w->go, 0, memory_order_relaxed);
+    end_run();
+    return;                     /* back to the pool loop; touch nothing of w */
+  }
+  R.steps++;
+  worker *next = pick(w);
+  atomic_store_explicit(&w->go, 0, memory_order_relaxed);
+  if (!next) {
+    char m[2048] = "deadlock: every unfinished thread is blocked";
+    thread_report(m, sizeof m, NULL);
+    set_verdict(IPF_VERDICT_BUG, "deadlock", "%s", m);
+    end_run();
+    return;
+  }
+  atomic_store_explicit(&next->go, 1, memory_order_release);
+  futex_wake(&next->go);
+}
+
+struct chaos_start { ipf_thread_fn fn; void *arg; char name[32]; int kind; int id; uint64_t seed; };
+
+static void *chaos_tramp(void *p) {
+  struct chaos_start s = *(struct chaos_start *)p;
+  free(p);
+  chaos_kind = s.kind;
+  chaos_id = s.id;
+  chaos_rng = s.seed;
+  snprintf(chaos_name, sizeof chaos_name, "%s", s.name);
+  s.fn(s.arg);
+  return NULL;
+}
+
+int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void *arg) {
+  memset(t, 0, sizeof *t);
+  if (ipf__world() == IPF_WORLD_CONTROLLED) {
+    if (R.n >= IPF_MAX_THREADS) return -EAGAIN;
+    worker *w = get_worker();
+    if (!w) return -EAGAIN;
+    w->id = R.n;
+    w->state = W_RUNNABLE;
+    w->fn = fn;
+    w->arg = arg;
+    snprintf(w->name, sizeof w->name, "%s", name ? name : "thread");
+    w->wait_kind = IPF_WAIT_NONE;
+    w->deadline = -1;
+    w->wait_reason = NULL;
+    w->last_what = NULL;
+    w->yielded = 0;
+    w->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
+    R.t[R.n++] = w;
+    t->slot = w;
+    t->id = w->id;
+    ipf__trace("create %s", w->name);
+    IPF_HB_RELEASE(w);
+    ipf__point("ipf_thread_create", w);
+    return 0;
+  }
+  struct chaos_start *s = malloc(sizeof *s);
+  if (!s) return -ENOMEM;
+  s->fn = fn;
+  s->arg = arg;
+  snprintf(s->name, sizeof s->name, "%s", name ? name : "thread");
+  s->kind = chaos_kind;
+  s->id = s->kind ? atomic_fetch_add(&C.next_id, 1) : 0;
+  s->seed = C.seed * 0x9E3779B97F4A7C15ull + (uint64_t)s->id;
+  t->id = s->id;
+  if (chaos_kind == 1) ipf__chaos_delay();
+  int rc = pthread_create(&t->pt, NULL, chaos_tramp, s);
+  if (rc) { free(s); return -rc; }
+  return 0;
+}
+
+int ipf_thread_join(ipf_thread_t *t) {
+  if (ipf__world() == IPF_WORLD_CONTROLLED) {
+    worker *w = t->slot;
+    if (!w) return -EINVAL;
+    if (w == self) return -EDEADLK;
+    ipf__point("ipf_thread_join", w);
+    while (w->state != W_FINISHED) ipf__block(IPF_WAIT_JOIN, w, 0, -1);
+    IPF_HB_ACQUIRE(w);
+    ipf__trace("join %s", w->name);
+    t->slot = NULL;
+    return 0;
+  }
+  if (t->slot) return -EINVAL;
+  if (chaos_kind == 1) ipf__chaos_delay();
+  return -pthread_join(t->pt, NULL);
+}
+
+/* ---- chaos ------------------------------------------------------------------- */
+
+void ipf__chaos_delay(void) {
+  if (chaos_kind != 1) return;
+  uint64_t r = ipf__mix(&chaos_rng);
+  switch (r & 15) {
+  case 0: case 1: case 2: sched_yield(); break;
+  case 3: {
+    struct timespec ts = { 0, (long)(20000 + (r >> 8) % 200000) };
+    nanosleep(&ts, NULL);
+    break;
+  }
+  case 4: { volatile unsigned k = (unsigned)((r >> 8) % 5000); while (k) k--; break; }
+  default: break;
+  }
+}
+
+/* ---- oracles ----------------------------------------------------------------- */
+
+void ipf_fail(const char *oracle, const char *fmt, ...) {
+  char m[1800];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(m, sizeof m, fmt, ap);
+  va_end(ap);
+  int w = ipf__world();
+  if (w == IPF_WORLD_CHAOS) pthread_mutex_lock(&chaos_lock);
+  if (w != IPF_WORLD_PLAIN) {
+    set_verdict(IPF_VERDICT_BUG, oracle, "%s: %s", oracle, m);
+    if (w == IPF_WORLD_CONTROLLED) ipf__trace("FAIL %s", oracle);
+  } else {
+    fprintf(stderr, "ipcfault: oracle %s failed: %s\n", oracle, m);
+  }
+  if (w == IPF_WORLD_CHAOS) pthread_mutex_unlock(&chaos_lock);
+}
+
+int ipf_failed(void) {
+  int w = ipf__world();
+  if (w == IPF_WORLD_CHAOS) {
+    pthread_mutex_lock(&chaos_lock);
+    int f = R.verdict != IPF_VERDICT_OK;
+    pthread_mutex_unlock(&chaos_lock);
+    return f;
+  }
+  return R.verdict != IPF_VERDICT_OK;
+}
+
+/* ---- executions ----------------------------------------------------------------- */
+
+void ipf_config_init(ipf_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->mode = IPF_MODE_CONTROLLED;
+  cfg->strategy = IPF_STRAT_RANDOM;
+  cfg->seed = 1;
+  cfg->pct_depth = 3;
+  cfg->max_steps = 100000;
+  cfg->chaos_timeout_ms = 5000;
+}
+
+uint64_t ipf_exec_seed(uint64_t s, long i) {
+  uint64_t x = s * 0x100000001B3ull + (uint64_t)i;
+  return ipf__mix(&x);
+}
+
+int ipf__schedule_parse(const char *s, const ipf_scenario *sc, uint32_t **out, size_t *n,
+                        long *max_steps, char *why, size_t whylen);
+char *ipf__schedule_format(const ipf_scenario *sc, long max_steps, const uint32_t *d, size_t n);
+
+static int count_fds(void) {
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n - 1;                 /* the directory's own fd */
+}
+
+static void body_tramp(void *p) {
+  const ipf_scenario *sc = p;
+  sc->body();
+}
+
+static void fill_result(ipf_result *res) {
+  res->verdict = R.verdict;
+  snprintf(res->kind, sizeof res->kind, "%s", R.verdict == IPF_VERDICT_OK ? "ok" : R.kind);
+  snprintf(res->message, sizeof res->message, "%s", R.msg);
+}
+
+static int chaos_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res);
+
+int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
+  memset(res, 0, sizeof *res);
+  R.cfg = *cfg;
+  if (R.cfg.max_steps <= 0) R.cfg.max_steps = 100000;
+  if (R.cfg.pct_depth <= 0) R.cfg.pct_depth = 3;
+  R.verdict = IPF_VERDICT_OK;
+  R.kind[0] = R.msg[0] = 0;
+  R.sc = sc;
+  ipf__bugs = sc->bugs;
+  int fds_before = (sc->flags & IPF_SC_FDS) ? count_fds() : -1;
+  if (cfg->mode != IPF_MODE_CONTROLLED) {
+    int v = chaos_exec(sc, cfg, res);
+    if (v == IPF_VERDICT_OK && fds_before >= 0 && count_fds() > fds_before) {
+      snprintf(res->kind, sizeof res->kind, "leak");
+      snprintf(res->message, sizeof res->message, "leak: %d file descriptor(s) left open",
+               count_fds() - fds_before);
+      res->verdict = v = IPF_VERDICT_BUG;
+    }
+    return v;
+  }
+  free(R.rep);
+  R.rep = NULL;
+  R.nrep = R.rpos = 0;
+  if (cfg->strategy == IPF_STRAT_REPLAY) {
+    char why[256];
+    long ms = 0;
+    if (!cfg->schedule || ipf__schedule_parse(cfg->schedule, sc, &R.rep, &R.nrep, &ms, why, sizeof why) < 0) {
+      res->verdict = IPF_VERDICT_ERROR;
+      snprintf(res->kind, sizeof res->kind, "error");
+      snprintf(res->message, sizeof res->message, "%s", cfg->schedule ? why : "replay needs a schedule");
+      return res->verdict;
+    }
+    R.cfg.max_steps = ms;
+  }
+  R.n = 0;
+  R.steps = 0;
+  R.vnow = 0;
+  R.rng = cfg->seed * 0xD1342543DE82EF95ull + 0x2545F4914F6CDD1Dull;
+  R.ndec = 0;
+  R.bpos = 0;
+  R.ended = 0;
+  R.nev = 0;
+  R.nnames = 0;
+  R.rr_quantum = 1 + (int)(cfg->seed % 4);
+  R.rr_left = 0;
+  R.pct_nchange = 0;
+  if (cfg->strategy == IPF_STRAT_PCT) {
+    long k = cfg->pct_steps > 0 ? cfg->pct_steps : 200;
+    int d = R.cfg.pct_depth > 16 ? 16 : R.cfg.pct_depth;
+    for (int i = 0; i < d - 1; i++) R.pct_change[R.pct_nchange++] = 1 + (long)(ipf__mix(&R.rng) % (uint64_t)k);
+  }
+  atomic_store(&R.done, 0);
+
+  worker *m = get_worker();
+  if (!m) {
+    res->verdict = IPF_VERDICT_ERROR;
+    snprintf(res->kind, sizeof res->kind, "error");
+    snprintf(res->message, sizeof res->message, "cannot start a thread: %s", strerror(errno));
+    return res->verdict;
+  }
+  m->id = 0;
+  m->state = W_RUNNABLE;
+  m->fn = body_tramp;
+  m->arg = (void *)sc;
+  snprintf(m->name, sizeof m->name, "main");
+  m->wait_kind = IPF_WAIT_NONE;
+  m->deadline = -1;
+  m->wait_reason = NULL;
+  m->last_what = NULL;
+  m->yielded = 0;
+  m->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
+  R.t[R.n++] = m;
+  R.active = 1;
+  IPF_HB_RELEASE(m);
+  atomic_store_explicit(&m->go, 1, memory_order_release);
+  futex_wake(&m->go);
+  while (atomic_load_explicit(&R.done, memory_order_acquire) == 0) futex_wait(&R.done, 0, NULL);
+  IPF_HB_ACQUIRE(&R);
+  R.active = 0;
+
+  /* Finished workers go back to the pool; the others are abandoned. */
+  for (int i = 0; i < R.n; i++) {
+    worker *w = R.t[i];
+    if (w->state == W_FINISHED) {
+      IPF_HB_ACQUIRE(w);
+      w->state = W_IDLE;
+      w->next_free = free_workers;
+      free_workers = w;
+    }
+  }
+  if (cfg->strategy == IPF_STRAT_REPLAY && R.verdict != IPF_VERDICT_ERROR && R.rpos != R.nrep) {
+    R.verdict = IPF_VERDICT_ERROR;
+    snprintf(R.kind, sizeof R.kind, "error");
+    snprintf(R.msg, sizeof R.msg, "schedule has %zu decisions left over: it does not match this scenario",
+             R.nrep - R.rpos);
+  }
+  if (R.verdict == IPF_VERDICT_OK && fds_before >= 0) {
+    int after = count_fds();
+    if (after > fds_before)
+      set_verdict(IPF_VERDICT_BUG, "leak", "leak: %d file descriptor(s) left open after the run",
+                  after - fds_before);
+  }
+  fill_result(res);
+  res->steps = R.steps;
+  res->schedule = ipf__schedule_format(sc, R.cfg.max_steps, R.dec, R.ndec);
+  res->nthreads = R.n;
+  for (int i = 0; i < R.n && i < 64; i++) snprintf(res->thread_names[i], 32, "%s", R.t[i]->name);
+  if (cfg->trace && R.nev) {
+    res->events = malloc(R.nev * sizeof *res->events);
+    if (res->events) { memcpy(res->events, R.ev, R.nev * sizeof *R.ev); res->nevents = R.nev; }
+  }
+  return res->verdict;
+}
+
+struct chaos_main { const ipf_scenario *sc; int kind; uint64_t seed; };
+
+static void *chaos_main(void *p) {
+  struct chaos_main a = *(struct chaos_main *)p;
+  free(p);
+  chaos_kind = a.kind;
+  chaos_id = 0;
+  chaos_rng = a.seed * 0x9E3779B97F4A7C15ull;
+  snprintf(chaos_name, sizeof chaos_name, "main");
+  a.sc->body();
+  signal_controller(&C.done);
+  return NULL;
+}
+
+static int chaos_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
+  C.seed = cfg->seed;
+  atomic_store(&C.next_id, 1);
+  atomic_store(&C.done, 0);
+  C.kind = cfg->mode == IPF_MODE_CHAOS ? 1 : 2;
+  /* main runs on a thread of its own so that a hang cannot take the
+   * controller with it: the watchdog below gives up on it instead. */
+  struct chaos_main *a = malloc(sizeof *a);
+  if (!a) return IPF_VERDICT_ERROR;
+  a->sc = sc;
+  a->kind = C.kind;
+  a->seed = cfg->seed;
+  pthread_t pt;
+  if (pthread_create(&pt, NULL, chaos_main, a)) { free(a); return IPF_VERDICT_ERROR; }
+  long ms = cfg->chaos_timeout_ms > 0 ? cfg->chaos_timeout_ms : 5000;
+  struct timespec end;
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  end.tv_sec += ms / 1000;
+  end.tv_nsec += (ms % 1000) * 1000000L;
+  if (end.tv_nsec >= 1000000000L) { end.tv_sec++; end.tv_nsec -= 1000000000L; }
+  for (;;) {
+    if (atomic_load_explicit(&C.done, memory_order_acquire)) break;
+    struct timespec now, rel;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    rel.tv_sec = end.tv_sec - now.tv_sec;
+    rel.tv_nsec = end.tv_nsec - now.tv_nsec;
+    if (rel.tv_nsec < 0) { rel.tv_sec--; rel.tv_nsec += 1000000000L; }
+    if (rel.tv_sec < 0) break;
+    futex_wait(&C.done, 0, &rel);
+  }
+  if (!atomic_load_explicit(&C.done, memory_order_acquire)) {
+    pthread_detach(pt);
+    pthread_mutex_lock(&chaos_lock);
+    set_verdict(IPF_VERDICT_BUG, "hang", "hang: the run did not end within %ld ms of wall-clock time "
+                "(chaos watchdog); threads cannot be inspected in this mode: replay a controlled run", ms);
+    pthread_mutex_unlock(&chaos_lock);
+  } else {
+    pthread_join(pt, NULL);
+  }
+  pthread_mutex_lock(&chaos_lock);
+  fill_result(res);
+  pthread_mutex_unlock(&chaos_lock);
+  return res->verdict;
+}
+
+void ipf_result_free(ipf_result *res) {
+  free(res->schedule);
+  free(res->events);
+  res->schedule = NULL;
+  res->events = NULL;
+  res->nevents = 0;
+}
+
+/* ---- condition variable waiters ------------------------------------------------ */
+
+int ipf__cond_block(const void *c, long ms) {
+  self->signalled = 0;
+  return ipf__block(IPF_WAIT_COND, c, 0, ms);
+}
+
+void ipf__cond_wake(const void *c, int all) {
+  worker *w[IPF_MAX_THREADS];
+  int k = 0;
+  for (int i = 0; i < R.n; i++) {
+    worker *t = R.t[i];
+    if (t->state == W_BLOCKED && t->wait_kind == IPF_WAIT_COND && t->wait_obj == c && !t->signalled) w[k++] = t;
+  }
+  if (k == 0) return;
+  if (all) { for (int i = 0; i < k; i++) w[i]->signalled = 1; return; }
+  w[k > 1 ? draw(self, (unsigned)k) : 0]->signalled = 1;
+}
