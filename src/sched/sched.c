@@ -836,8 +836,10 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   R.ended = 0;
   R.nev = 0;
   R.nnames = 0;
-  R.rr_quantum = 1 + (int)(cfg->seed % 4);
-  R.rr_left = 0;
+  /* round-robin varies its quantum and its phase with the seed, so that an
+   * exploration walks a family of systematic schedules */
+  R.rr_quantum = 1 + (int)(cfg->seed % 8);
+  R.rr_left = (int)((cfg->seed / 8) % (uint64_t)R.rr_quantum);
   R.pct_nchange = 0;
   if (cfg->strategy == IPF_STRAT_PCT) {
     long k = cfg->pct_steps > 0 ? cfg->pct_steps : 200;
