@@ -3,17 +3,18 @@
 
 #include "registry.h"
 
-static const struct { const ipf_scenario *t; const size_t *n; } families[] = {
-  { ipf__shm_scenarios, &ipf__shm_nscenarios },
-};
-
-static ipf_scenario table[256];
+#define MAX_SCENARIOS 256
+static ipf_scenario table[MAX_SCENARIOS];
 static size_t ntable;
 
 const ipf_scenario *ipf_scenarios(size_t *n) {
   if (!ntable) {
-    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
-      for (size_t i = 0; i < *families[f].n && ntable < 256; i++) table[ntable++] = families[f].t[i];
+#define IPF_X_ADD(f)                                                              \
+    if (&ipf__##f##_nscenarios)                                                   \
+      for (size_t i = 0; i < ipf__##f##_nscenarios && ntable < MAX_SCENARIOS; i++) \
+        table[ntable++] = ipf__##f##_scenarios[i];
+    IPF_FAMILIES(IPF_X_ADD)
+#undef IPF_X_ADD
   }
   *n = ntable;
   return table;

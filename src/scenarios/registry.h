@@ -1,11 +1,19 @@
-/* The scenario families, each defined in src/scenarios/<family>.c. To add a
- * family: define its table there, declare it here, list it in registry.c. */
+/* The scenario families, each defined in src/scenarios/<family>.c as
+ *   const ipf_scenario ipf__<family>_scenarios[];
+ *   const size_t ipf__<family>_nscenarios;
+ * The registry refers to them weakly, so a family not yet written is simply
+ * absent from the table. */
 #ifndef IPCFAULT_SCENARIOS_REGISTRY_H
 #define IPCFAULT_SCENARIOS_REGISTRY_H
 #include <stddef.h>
 #include "ipcfault/run.h"
 
-extern const ipf_scenario ipf__shm_scenarios[];
-extern const size_t ipf__shm_nscenarios;
+#define IPF_FAMILIES(X) X(shm) X(pipe) X(fifo) X(mq) X(uds) X(pool)
+
+#define IPF_X_DECL(f)                                                          \
+  extern const ipf_scenario ipf__##f##_scenarios[] __attribute__((weak));      \
+  extern const size_t ipf__##f##_nscenarios __attribute__((weak));
+IPF_FAMILIES(IPF_X_DECL)
+#undef IPF_X_DECL
 
 #endif
