@@ -1,0 +1,84 @@
+/* The catalog contract, in-process: every name of CATALOG.md exists with its
+ * expected verdict; bug scenarios are found with pct and random for seeds
+ * 1..3 within 1,000 executions and replay to the same verdict; ok scenarios
+ * stay clean; tsan scenarios are invisible to an interleaving-only check
+ * (their race is the TSan gate's). ../shared/acceptance/catalog runs the same
+ * contract through the CLI with larger budgets. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <string.h>
+
+#include "ipcfault/run.h"
+
+static const struct { const char *name; ipf_expect expect; } contract[] = {
+  { "shm/no-check", IPF_EXPECT_BUG }, { "shm/off-by-one", IPF_EXPECT_BUG },
+  { "shm/continue-plain", IPF_EXPECT_TSAN }, { "shm/continue-atomic", IPF_EXPECT_OK },
+  { "shm/condvar", IPF_EXPECT_OK }, { "shm/process", IPF_EXPECT_OK },
+  { "pipe/one-read-one-message", IPF_EXPECT_BUG }, { "pipe/unclosed-write-end", IPF_EXPECT_BUG },
+  { "pipe/framed", IPF_EXPECT_OK }, { "pipe/fork-framed", IPF_EXPECT_OK },
+  { "fifo/open-order-deadlock", IPF_EXPECT_BUG }, { "fifo/early-eof", IPF_EXPECT_BUG },
+  { "fifo/framed", IPF_EXPECT_OK },
+  { "mq/one-sentinel-many-consumers", IPF_EXPECT_BUG }, { "mq/if-not-while", IPF_EXPECT_BUG },
+  { "mq/empty-then-get", IPF_EXPECT_BUG }, { "mq/task-done-skipped", IPF_EXPECT_BUG },
+  { "mq/sentinel", IPF_EXPECT_OK }, { "mq/bounded", IPF_EXPECT_OK }, { "mq/posix", IPF_EXPECT_OK },
+  { "uds/sleep-startup", IPF_EXPECT_BUG }, { "uds/recv-is-message", IPF_EXPECT_BUG },
+  { "uds/truncated-frame-accepted", IPF_EXPECT_BUG }, { "uds/framed", IPF_EXPECT_OK },
+  { "uds/seqpacket", IPF_EXPECT_OK },
+  { "pool/daemon-never-joined", IPF_EXPECT_BUG }, { "pool/no-finally", IPF_EXPECT_BUG },
+  { "pool/worker-dies", IPF_EXPECT_BUG }, { "pool/graceful", IPF_EXPECT_OK },
+};
+
+ParameterizedTestParameters(catalog, verdict) {
+  size_t n;
+  ipf_scenarios(&n);
+  /* indexes into the table; the table is rebuilt in each test process */
+  static size_t idx[256];
+  for (size_t i = 0; i < n && i < 256; i++) idx[i] = i;
+  return cr_make_param_array(size_t, idx, n);
+}
+
+ParameterizedTest(size_t *i, catalog, verdict, .timeout = 300) {
+  size_t n;
+  const ipf_scenario *sc = &ipf_scenarios(&n)[*i];
+  ipf_strategy strats[] = { IPF_STRAT_PCT, IPF_STRAT_RANDOM };
+  for (int s = 0; s < 2; s++) {
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+      ipf_config c;
+      ipf_config_init(&c);
+      c.strategy = strats[s];
+      c.seed = seed;
+      ipf_result r;
+      long execs;
+      long runs = sc->expect == IPF_EXPECT_BUG ? 1000 : 300;
+      int v = ipf_explore(sc, &c, runs, &r, &execs);
+      if (sc->expect == IPF_EXPECT_BUG) {
+        cr_assert_eq(v, IPF_VERDICT_BUG, "%s not found by strategy %d seed %lu in %ld executions",
+                     sc->name, s, (unsigned long)seed, execs);
+        ipf_config rc;
+        ipf_config_init(&rc);
+        rc.strategy = IPF_STRAT_REPLAY;
+        rc.schedule = r.schedule;
+        for (int k = 0; k < 5; k++) {
+          ipf_result q;
+          ipf_exec(sc, &rc, &q);
+          cr_assert_str_eq(q.kind, r.kind, "%s: replay gave %s (%s), explore %s", sc->name, q.kind,
+                           q.message, r.kind);
+          ipf_result_free(&q);
+        }
+      } else {
+        cr_assert_eq(v, IPF_VERDICT_OK, "%s (expected %s) got %s with strategy %d seed %lu: %s", sc->name,
+                     sc->expect == IPF_EXPECT_OK ? "ok" : "tsan", r.kind, s, (unsigned long)seed, r.message);
+      }
+      ipf_result_free(&r);
+      if (sc->expect != IPF_EXPECT_BUG) break;   /* one seed per strategy suffices for ok here */
+    }
+  }
+}
+
+Test(catalog, every_contract_name_present_with_its_verdict) {
+  for (size_t i = 0; i < sizeof contract / sizeof contract[0]; i++) {
+    const ipf_scenario *sc = ipf_scenario_find(contract[i].name);
+    cr_expect_not_null(sc, "scenario %s missing", contract[i].name);
+    if (sc) cr_expect_eq(sc->expect, contract[i].expect, "%s has the wrong expected verdict", contract[i].name);
+  }
+}
