@@ -83,6 +83,7 @@ static struct {
   worker *t[IPF_MAX_THREADS];
   int n;
   long steps;
+  long preemptions;
   long vnow;
   uint64_t rng;
   /* PCT */
@@ -440,6 +441,7 @@ static void schedule(worker *me) {
   }
   worker *next = pick(me);
   if (!next) deadlock(me);
+  if (next != me && enabled(me) && !me->yielded) R.preemptions++;   /* yields are voluntary */
   switch_to(me, next);
 }
 
@@ -829,6 +831,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   }
   R.n = 0;
   R.steps = 0;
+  R.preemptions = 0;
   R.vnow = 0;
   R.rng = cfg->seed * 0xD1342543DE82EF95ull + 0x2545F4914F6CDD1Dull;
   R.ndec = 0;
@@ -899,6 +902,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   }
   fill_result(res);
   res->steps = R.steps;
+  res->preemptions = R.preemptions;
   res->schedule = ipf__schedule_format(sc, R.cfg.max_steps, R.dec, R.ndec);
   res->nthreads = R.n;
   for (int i = 0; i < R.n && i < 64; i++) snprintf(res->thread_names[i], 32, "%s", R.t[i]->name);
