@@ -298,6 +298,10 @@ static void record(uint32_t v) {
     R.dec = d; R.deccap = cap;
   }
   R.dec[R.ndec++] = v;
+  if (R.cfg.mirror && R.ndec <= R.cfg.mirror_cap) {
+    R.cfg.mirror[R.ndec - 1] = v;
+    *R.cfg.mirror_len = R.ndec;
+  }
 }
 
 static __attribute__((noreturn)) void abort_run(worker *me, int verdict, const char *kind, const char *msg);
@@ -835,6 +839,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   R.vnow = 0;
   R.rng = cfg->seed * 0xD1342543DE82EF95ull + 0x2545F4914F6CDD1Dull;
   R.ndec = 0;
+  if (R.cfg.mirror_len) *R.cfg.mirror_len = 0;
   R.bpos = 0;
   R.ended = 0;
   R.nev = 0;

@@ -57,6 +57,10 @@ char *ipf__schedule_format(const ipf_scenario *sc, long max_steps, const uint32_
   return s;
 }
 
+char *ipf_schedule_make(const ipf_scenario *sc, const ipf_config *cfg, const uint32_t *dec, size_t n) {
+  return ipf__schedule_format(sc, cfg->max_steps > 0 ? cfg->max_steps : 100000, dec, n);
+}
+
 static int fail(char *why, size_t len, size_t pos, const char *what) {
   snprintf(why, len, "bad schedule string at character %zu: %s", pos + 1, what);
   return -EINVAL;
