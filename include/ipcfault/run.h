@@ -40,6 +40,8 @@ typedef struct ipf_scenario {
   const char *plan;         /* default fault plan text, or NULL */
 } ipf_scenario;
 
+struct ipf_plan;            /* ipcfault/fault.h */
+
 typedef struct ipf_config {
   ipf_mode mode;
   ipf_strategy strategy;
@@ -51,6 +53,12 @@ typedef struct ipf_config {
   const char *schedule;     /* IPF_STRAT_REPLAY: the schedule string */
   const unsigned char *bytes; size_t nbytes;   /* IPF_STRAT_BYTES */
   int trace;                /* record the interleaving (ipf_trace_print) */
+  /* The fault plan (ipcfault/fault.h), not owned. NULL: the scenario's
+   * default plan (sc->plan, parsed once and cached); an empty plan
+   * (ipf_plan_new()): no faults, as `--plan none`. The schedule hash covers
+   * the canonical text of the plan used, so a schedule recorded under one
+   * plan is refused under another. */
+  const struct ipf_plan *plan;
 } ipf_config;
 
 /* Fill cfg with defaults: controlled, random, seed 1, depth 3, 100000 steps. */

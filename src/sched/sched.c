@@ -50,6 +50,7 @@
 #include <dirent.h>
 
 #include "internal.h"
+#include "../fault/internal.h"
 
 enum { W_IDLE, W_RUNNABLE, W_BLOCKED, W_FINISHED };
 
@@ -772,9 +773,10 @@ uint64_t ipf_exec_seed(uint64_t s, long i) {
   return ipf__mix(&x);
 }
 
-int ipf__schedule_parse(const char *s, const ipf_scenario *sc, uint32_t **out, size_t *n,
-                        long *max_steps, char *why, size_t whylen);
-char *ipf__schedule_format(const ipf_scenario *sc, long max_steps, const uint32_t *d, size_t n);
+int ipf__schedule_parse(const char *s, const ipf_scenario *sc, const char *plan_text, uint32_t **out,
+                        size_t *n, long *max_steps, char *why, size_t whylen);
+char *ipf__schedule_format(const ipf_scenario *sc, const char *plan_text, long max_steps,
+                           const uint32_t *d, size_t n);
 
 static int count_fds(void) {
   DIR *d = opendir("/proc/self/fd");
@@ -808,9 +810,23 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   R.kind[0] = R.msg[0] = 0;
   R.sc = sc;
   ipf__bugs = sc->bugs;
+  /* fault layer: the plan this execution uses (cfg->plan or the scenario's
+   * default), installed with fresh per-site counters; its canonical text is
+   * part of the schedule hash */
+  char pwhy[256];
+  const ipf_plan *plan = ipf__plan_resolve(sc, cfg->plan, pwhy, sizeof pwhy);
+  if (!plan) {
+    res->verdict = IPF_VERDICT_ERROR;
+    snprintf(res->kind, sizeof res->kind, "error");
+    snprintf(res->message, sizeof res->message, "%s", pwhy);
+    return res->verdict;
+  }
+  const char *ptext = ipf__plan_text(plan);
   int fds_before = (sc->flags & IPF_SC_FDS) ? count_fds() : -1;
   if (cfg->mode != IPF_MODE_CONTROLLED) {
+    ipf__fault_begin(plan);
     int v = chaos_exec(sc, cfg, res);
+    ipf__fault_end();
     if (v == IPF_VERDICT_OK && fds_before >= 0 && count_fds() > fds_before) {
       snprintf(res->kind, sizeof res->kind, "leak");
       snprintf(res->message, sizeof res->message, "leak: %d file descriptor(s) left open",
@@ -825,7 +841,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   if (cfg->strategy == IPF_STRAT_REPLAY) {
     char why[256];
     long ms = 0;
-    if (!cfg->schedule || ipf__schedule_parse(cfg->schedule, sc, &R.rep, &R.nrep, &ms, why, sizeof why) < 0) {
+    if (!cfg->schedule || ipf__schedule_parse(cfg->schedule, sc, ptext, &R.rep, &R.nrep, &ms, why, sizeof why) < 0) {
       res->verdict = IPF_VERDICT_ERROR;
       snprintf(res->kind, sizeof res->kind, "error");
       snprintf(res->message, sizeof res->message, "%s", cfg->schedule ? why : "replay needs a schedule");
@@ -855,9 +871,11 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     for (int i = 0; i < d - 1; i++) R.pct_change[R.pct_nchange++] = 1 + (long)(ipf__mix(&R.rng) % (uint64_t)k);
   }
   atomic_store(&R.done, 0);
+  ipf__fault_begin(plan);
 
   worker *m = get_worker();
   if (!m) {
+    ipf__fault_end();
     res->verdict = IPF_VERDICT_ERROR;
     snprintf(res->kind, sizeof res->kind, "error");
     snprintf(res->message, sizeof res->message, "cannot start a thread: %s", strerror(errno));
@@ -882,6 +900,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   while (atomic_load_explicit(&R.done, memory_order_acquire) == 0) futex_wait(&R.done, 0, NULL);
   IPF_HB_ACQUIRE(&R);
   R.active = 0;
+  ipf__fault_end();
 
   /* Finished workers go back to the pool; the others are abandoned. */
   for (int i = 0; i < R.n; i++) {
@@ -908,7 +927,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   fill_result(res);
   res->steps = R.steps;
   res->preemptions = R.preemptions;
-  res->schedule = ipf__schedule_format(sc, R.cfg.max_steps, R.dec, R.ndec);
+  res->schedule = ipf__schedule_format(sc, ptext, R.cfg.max_steps, R.dec, R.ndec);
   res->nthreads = R.n;
   for (int i = 0; i < R.n && i < 64; i++) snprintf(res->thread_names[i], 32, "%s", R.t[i]->name);
   if (cfg->trace && R.nev) {

@@ -1,7 +1,8 @@
 /* Schedule strings: the printable form of an execution's choice stream.
  *
  * DESIGN. "1:HHHHHHHH:STEPS:BODY". 1 is the format version; HHHHHHHH the
- * FNV-1a hash of the scenario name and its default plan, so a schedule pasted
+ * FNV-1a hash of the scenario name and the canonical text of the fault plan
+ * the execution ran under (src/fault), so a schedule pasted
  * for the wrong scenario is refused before it runs; STEPS the step bound the
  * execution ran under (a hang replays only under the same bound). BODY is the
  * decisions, each an index into that decision's options: 0-61 as one
@@ -16,22 +17,27 @@
 #include <string.h>
 
 #include "internal.h"
+#include "../fault/internal.h"
 
 static const char alpha[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-static uint32_t sc_hash(const ipf_scenario *sc) {
+/* plan_text: the canonical text of the fault plan the execution used
+ * (src/fault), so that a schedule recorded under one plan is refused under
+ * another; "" for no plan, which leaves the hash of a plan-less scenario as
+ * it was. */
+static uint32_t sc_hash(const ipf_scenario *sc, const char *plan_text) {
   uint32_t h = 2166136261u;
   for (const char *p = sc->name; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
-  if (sc->plan)
-    for (const char *p = sc->plan; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+  for (const char *p = plan_text ? plan_text : ""; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
   return h;
 }
 
-char *ipf__schedule_format(const ipf_scenario *sc, long max_steps, const uint32_t *d, size_t n) {
+char *ipf__schedule_format(const ipf_scenario *sc, const char *plan_text, long max_steps,
+                           const uint32_t *d, size_t n) {
   size_t cap = 64 + n * 2, len = 0;
   char *s = malloc(cap);
   if (!s) return NULL;
-  len = (size_t)snprintf(s, cap, "1:%08x:%ld:", sc_hash(sc), max_steps);
+  len = (size_t)snprintf(s, cap, "1:%08x:%ld:", sc_hash(sc, plan_text), max_steps);
   for (size_t i = 0; i < n;) {
     size_t j = i;
     while (j < n && d[j] == d[i]) j++;
@@ -58,7 +64,10 @@ char *ipf__schedule_format(const ipf_scenario *sc, long max_steps, const uint32_
 }
 
 char *ipf_schedule_make(const ipf_scenario *sc, const ipf_config *cfg, const uint32_t *dec, size_t n) {
-  return ipf__schedule_format(sc, cfg->max_steps > 0 ? cfg->max_steps : 100000, dec, n);
+  char why[256];
+  const ipf_plan *plan = ipf__plan_resolve(sc, cfg->plan, why, sizeof why);
+  return ipf__schedule_format(sc, plan ? ipf__plan_text(plan) : "",
+                              cfg->max_steps > 0 ? cfg->max_steps : 100000, dec, n);
 }
 
 static int fail(char *why, size_t len, size_t pos, const char *what) {
@@ -81,8 +90,8 @@ static long number(const char *s, size_t *i, char end, long max) {
   return v;
 }
 
-int ipf__schedule_parse(const char *s, const ipf_scenario *sc, uint32_t **out, size_t *nout,
-                        long *max_steps, char *why, size_t whylen) {
+int ipf__schedule_parse(const char *s, const ipf_scenario *sc, const char *plan_text, uint32_t **out,
+                        size_t *nout, long *max_steps, char *why, size_t whylen) {
   *out = NULL;
   *nout = 0;
   size_t i = 0;
@@ -98,7 +107,7 @@ int ipf__schedule_parse(const char *s, const ipf_scenario *sc, uint32_t **out, s
   }
   if (s[i] != ':') return fail(why, whylen, i, "expected ':' after the scenario hash");
   i++;
-  if (h != sc_hash(sc)) {
+  if (h != sc_hash(sc, plan_text)) {
     snprintf(why, whylen, "this schedule was recorded for another scenario (or another fault plan), not %s", sc->name);
     return -EINVAL;
   }
@@ -145,11 +154,15 @@ int ipf__schedule_parse(const char *s, const ipf_scenario *sc, uint32_t **out, s
   return 0;
 }
 
+/* Checks against the scenario's default plan (ipf_exec checks against the
+ * plan it is given). */
 int ipf_schedule_check(const ipf_scenario *sc, const char *s, char *why, size_t whylen) {
   uint32_t *d;
   size_t n;
   long steps;
-  int rc = ipf__schedule_parse(s, sc, &d, &n, &steps, why, whylen);
+  const ipf_plan *plan = ipf__plan_resolve(sc, NULL, why, whylen);
+  if (!plan) return -EINVAL;
+  int rc = ipf__schedule_parse(s, sc, ipf__plan_text(plan), &d, &n, &steps, why, whylen);
   if (rc == 0) free(d);
   return rc;
 }
