@@ -90,11 +90,13 @@ static _Atomic long fired[IPF_SITE_COUNT];
 static _Atomic long remaining[IPF_PLAN_MAX_TERMS];   /* live n* counts of `active` */
 static __thread int in_fault;                         /* a delay must not re-enter */
 
+_Atomic int ipf__sched_point_armed;
 static char clean_err[256];
 static _Atomic int clean_set;
 
 void ipf__fault_begin(const ipf_plan *p) {
   atomic_store_explicit(&active, NULL, memory_order_relaxed);
+  atomic_store_explicit(&ipf__sched_point_armed, ipf_plan_has(p, IPF_SITE_SCHED_POINT), memory_order_relaxed);
   for (int i = 0; i < IPF_SITE_COUNT; i++) {
     atomic_store_explicit(&calls[i], 0, memory_order_relaxed);
     atomic_store_explicit(&fired[i], 0, memory_order_relaxed);
@@ -109,6 +111,7 @@ void ipf__fault_begin(const ipf_plan *p) {
 }
 
 void ipf__fault_end(void) {
+  atomic_store_explicit(&ipf__sched_point_armed, 0, memory_order_relaxed);
   atomic_store_explicit(&active, NULL, memory_order_release);
 }
 

@@ -3,6 +3,8 @@
 #ifndef IPCFAULT_FAULT_INTERNAL_H
 #define IPCFAULT_FAULT_INTERNAL_H
 
+#include <stdatomic.h>
+
 #include "ipcfault/fault.h"
 #include "ipcfault/run.h"
 
@@ -40,5 +42,15 @@ const char *ipf__plan_text(const ipf_plan *p);
  * the execution is over, so code running outside executions sees no plan. */
 void ipf__fault_begin(const ipf_plan *p);
 void ipf__fault_end(void);
+
+/* Does the installed plan give ipf/sched/point a chain? The scheduler asks
+ * the site at every point only then: a site asked once per step costs. */
+extern _Atomic int ipf__sched_point_armed;
+#ifdef IPF_FAULTS
+#define IPF_SCHED_POINT_ARMED() \
+  __builtin_expect(atomic_load_explicit(&ipf__sched_point_armed, memory_order_relaxed), 0)
+#else
+#define IPF_SCHED_POINT_ARMED() 0
+#endif
 
 #endif

@@ -456,6 +456,9 @@ static void clear_yields_except(worker *me) {
 
 void ipf__point(const char *what, const void *obj) {
   worker *me = self;
+  /* ipf/sched/point: a delay before this point, only when a plan arms it
+   * (a check of one word otherwise; libfiu is not asked per step) */
+  if (IPF_SCHED_POINT_ARMED()) IPF_FAULT(SCHED_POINT, NULL);
   me->last_what = what;
   me->last_obj = obj;
   clear_yields_except(me);
@@ -712,6 +715,7 @@ int ipf_thread_join(ipf_thread_t *t) {
 /* ---- chaos ------------------------------------------------------------------- */
 
 void ipf__chaos_delay(void) {
+  if (IPF_SCHED_POINT_ARMED()) IPF_FAULT(SCHED_POINT, NULL);
   if (chaos_kind != 1) return;
   uint64_t r = ipf__mix(&chaos_rng);
   switch (r & 15) {

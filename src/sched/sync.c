@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "ipcfault/fault.h"
 
 long ipf__vnow(void);
 void ipf__yield_point(void);
@@ -124,17 +125,39 @@ static int cond_wait_ms(ipf_cond_t *c, ipf_mutex_t *m, long ms) {
   case IPF_WORLD_CONTROLLED: {
     if (m->owner != me_owner()) return -EPERM;
     char b[48];
+    /* The COND_WAIT fault site, asked while the mutex is still held: a
+     * delay there is a slow caller, not a wait that misses a signal sent
+     * after the unlock (which pthread_cond_wait's atomic release-and-wait
+     * rules out). spurious: release, let others run, re-take, return 0 as
+     * if woken, with no signal sent. */
+    long farg;
+    int fault = IPF_FAULT(COND_WAIT, &farg);
     ipf__trace("wait %s", oname(c, c->name, b, sizeof b));
     IPF_HB_RELEASE(m);
     m->owner = 0;
-    int rc = ipf__cond_block(c, ms);
+    int rc;
+    if (fault == IPF_ACT_SPURIOUS) {
+      ipf__point("ipf_cond_wait (spurious wakeup)", c);
+      rc = 0;
+    } else {
+      rc = ipf__cond_block(c, ms);
+    }
     take(m);
     IPF_HB_ACQUIRE(c);
     ipf__trace("%s %s", rc ? "timed out on" : "woken from", oname(c, c->name, b, sizeof b));
     return rc;
   }
   case IPF_WORLD_CHAOS: ipf__chaos_delay(); /* fall through */
-  default:
+  default: {
+    long farg;
+    if (IPF_FAULT(COND_WAIT, &farg) == IPF_ACT_SPURIOUS) {
+      /* a wakeup nobody sent: give the others a chance at the mutex */
+      int rc = pthread_mutex_unlock(&m->pm);
+      if (rc) return -rc;
+      sched_yield();
+      return -pthread_mutex_lock(&m->pm);
+    }
+  }
     if (ms < 0) return -pthread_cond_wait(&c->pc, &m->pm);
     struct timespec ts;
     abs_deadline(&ts, ms);
