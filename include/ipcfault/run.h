@@ -59,6 +59,12 @@ typedef struct ipf_config {
    * the canonical text of the plan used, so a schedule recorded under one
    * plan is refused under another. */
   const struct ipf_plan *plan;
+  /* Optional mirror of the decisions as they are taken, e.g. in shared
+   * memory, so that a process that crashes mid-execution still leaves its
+   * schedule behind (campaigns). Not owned. */
+  uint32_t *mirror;
+  size_t mirror_cap;
+  volatile size_t *mirror_len;
 } ipf_config;
 
 /* Fill cfg with defaults: controlled, random, seed 1, depth 3, 100000 steps. */
@@ -78,6 +84,7 @@ typedef struct ipf_result {
   char message[2048];       /* what went wrong, in words; empty when ok */
   char *schedule;           /* malloc'd schedule string (controlled mode) */
   long steps;               /* scheduling points taken */
+  long preemptions;         /* switches away from a thread that could go on */
   int nthreads;
   char thread_names[64][32];
   ipf_event *events; size_t nevents;   /* when cfg.trace */
@@ -118,6 +125,8 @@ extern unsigned ipf__bugs;
 const ipf_scenario *ipf_scenarios(size_t *n);
 const ipf_scenario *ipf_scenario_find(const char *name);
 
+/* The schedule string of decisions dec[0..n) taken by sc under cfg (malloc). */
+char *ipf_schedule_make(const ipf_scenario *sc, const ipf_config *cfg, const uint32_t *dec, size_t n);
 /* Schedule strings: "1:<hash>:<max-steps>:<choices>". Checks the header
  * against sc; returns 0, or -EINVAL with a one-line reason in why. */
 int ipf_schedule_check(const ipf_scenario *sc, const char *s, char *why, size_t whylen);
