@@ -1,20 +1,38 @@
-/* The ipcfault command: list, run, explore, replay.
+/* The ipcfault command: list, sites, run, explore, replay, sweep.
  *
  * DESIGN. Every command parses all of its arguments before it runs anything,
  * and every bad input ends in one line on stderr naming what is wrong and
  * exit code 2. Exit codes: 0 nothing found, 1 bug found, 2 usage or error.
  * --json prints exactly one JSON object on stdout and nothing else there.
+ *
+ * Fault plans: --plan FILE (or none) replaces the scenario's default plan,
+ * and each --fault 'SITE=TERMS' then adds a chain on top (replacing that
+ * site's); a malformed plan is reported as the parser's one line
+ * "file:line:col: ..." and exit 2. The replay line printed for a bug repeats
+ * the plan options, since the schedule hash covers the plan.
+ *
+ * Signals: SIGINT and SIGTERM are blocked in every thread (so the managed
+ * threads' system calls never see EINTR from a Ctrl-C) and taken by one
+ * sigwait thread: explore and sweep then stop after the current execution
+ * and report what they have; other commands, or a second signal, exit 130
+ * at once (removing libfiu's control FIFOs first).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <fnmatch.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "ipcfault/error.h"
+#include "ipcfault/fault.h"
 #include "ipcfault/run.h"
 
 #define EXIT_BUG 1
@@ -41,9 +59,14 @@ static const char *help_text =
   "\n"
   "commands:\n"
   "  list [--verbose]                 every scenario and its expected verdict\n"
+  "                                   (--verbose: and its default fault plan)\n"
+  "  sites                            every fault site and its sweep fault\n"
   "  run SCENARIO [options]           one execution\n"
   "  explore SCENARIO [options]       up to --runs executions, stop at the first bug\n"
-  "  replay SCENARIO --schedule S     reproduce an execution exactly (--trace to see it)\n"
+  "  replay SCENARIO --schedule S     reproduce an execution exactly (--trace to see it;\n"
+  "                                   give the same --plan/--fault as the recording)\n"
+  "  sweep SCENARIO [--site GLOB]     fail the Nth call of each site, N = 1, 2, ...,\n"
+  "                                   once transient, once persistent; table of outcomes\n"
   "  help                             this text\n"
   "\n"
   "options:\n"
@@ -58,7 +81,25 @@ static const char *help_text =
   "  --trace                    print the interleaving as a swimlane\n"
   "  --json                     print one JSON object instead of text\n"
   "\n"
+  "fault options (run, explore, replay):\n"
+  "  --plan FILE|none           fault plan file (faults/*.plan) instead of the\n"
+  "                             scenario's default plan; none: no faults\n"
+  "  --fault 'SITE=TERMS'       add one chain, e.g. 'ipf/io/read=2*off->30%short->eof'\n"
+  "                             (repeatable; replaces that site's chain)\n"
+  "  --fiu-ctrl                 let fiu-ctrl reach this process: creates\n"
+  "                             ${TMPDIR:-/tmp}/fiu-ctrl-PID.in/.out, removed at exit\n"
+  "                             (also: IPCFAULT_FIU_CTRL=1); works on sweep too\n"
+  "\n"
+  "sweep options:\n"
+  "  --site GLOB                sites to sweep (default: every site the scenario\n"
+  "                             calls, except ipf/sched/point)\n"
+  "  --action TERM              fault to inject (default per site: error(EIO),\n"
+  "                             throw at ipf/pool/task, spurious at ipf/sync/cond_wait)\n"
+  "  --max-n N                  give up on a site at its Nth call (default 1000)\n"
+  "\n"
   "exit codes: 0 nothing found, 1 bug found, 2 bad usage or error\n";
+
+#define MAX_FAULTS 64
 
 struct opts {
   const char *cmd;
@@ -67,7 +108,43 @@ struct opts {
   int strategy_set;
   long runs;
   int json, trace, verbose;
+  const char *plan_file;      /* --plan: a file, or "none" */
+  const char *faults[MAX_FAULTS];
+  int nfaults;
+  int fiu_ctrl;
+  const char *site_glob;      /* sweep */
+  const char *action;         /* sweep */
+  long max_n;                 /* sweep */
 };
+
+/* ---- signals ------------------------------------------------------------------ */
+
+static atomic_int stop_requested;
+static int loop_command;            /* explore, sweep: stop after the execution */
+static char fiu_fifo[2][4200];      /* libfiu's control FIFOs, removed on a signal */
+
+static void *signal_thread(void *arg) {
+  sigset_t *set = arg;
+  for (;;) {
+    int sig;
+    if (sigwait(set, &sig) != 0) continue;
+    if (loop_command && !atomic_exchange(&stop_requested, 1)) continue;
+    for (int i = 0; i < 2; i++) if (fiu_fifo[i][0]) unlink(fiu_fifo[i]);
+    _exit(128 + sig);
+  }
+  return NULL;
+}
+
+static void setup_signals(void) {
+  static sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  /* before any other thread exists, so that every thread inherits the mask */
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  pthread_t t;
+  if (pthread_create(&t, NULL, signal_thread, &set) == 0) pthread_detach(t);
+}
 
 static long parse_num(const char *opt, const char *v, long min, long max) {
   if (!v) usage_error("%s needs a value", opt);
@@ -114,8 +191,12 @@ static void parse(int argc, char **argv, struct opts *o) {
     fputs(help_text, stdout);
     exit(0);
   }
-  if (strcmp(o->cmd, "list") && strcmp(o->cmd, "run") && strcmp(o->cmd, "explore") && strcmp(o->cmd, "replay"))
+  if (strcmp(o->cmd, "list") && strcmp(o->cmd, "sites") && strcmp(o->cmd, "run") && strcmp(o->cmd, "explore") &&
+      strcmp(o->cmd, "replay") && strcmp(o->cmd, "sweep"))
     usage_error("unknown command '%s'", o->cmd);
+  o->max_n = 1000;
+  const char *env = getenv("IPCFAULT_FIU_CTRL");
+  if (env && *env && strcmp(env, "0")) o->fiu_ctrl = 1;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -146,12 +227,41 @@ static void parse(int argc, char **argv, struct opts *o) {
       if (!v) usage_error("--schedule needs the schedule string explore printed");
       o->cfg.schedule = v;
       i++;
-    } else if (a[0] == '-') usage_error("unknown option '%s'", a);
+    } else if (!strcmp(a, "--plan")) {
+      if (!v) usage_error("--plan needs a plan file (faults/*.plan) or 'none'");
+      if (o->plan_file) usage_error("--plan given twice");
+      o->plan_file = v;
+      i++;
+    } else if (!strcmp(a, "--fault")) {
+      if (!v) usage_error("--fault needs 'SITE=TERMS', e.g. 'ipf/io/read=short(3)'");
+      if (o->nfaults == MAX_FAULTS) usage_error("more than %d --fault options", MAX_FAULTS);
+      o->faults[o->nfaults++] = v;
+      i++;
+    } else if (!strcmp(a, "--fiu-ctrl")) o->fiu_ctrl = 1;
+    else if (!strcmp(a, "--site")) {
+      if (!v) usage_error("--site needs a site name or glob, e.g. 'ipf/io/*'");
+      o->site_glob = v;
+      i++;
+    } else if (!strcmp(a, "--action")) {
+      if (!v) usage_error("--action needs a term, e.g. 'error(EIO)' or 'eof'");
+      o->action = v;
+      i++;
+    } else if (!strcmp(a, "--max-n")) { o->max_n = parse_num(a, v, 1, 1000000L); i++; }
+    else if (a[0] == '-') usage_error("unknown option '%s'", a);
     else if (!o->scenario) o->scenario = a;
     else usage_error("unexpected argument '%s'", a);
   }
-  if (strcmp(o->cmd, "list") && !o->scenario)
+  int is_list = !strcmp(o->cmd, "list") || !strcmp(o->cmd, "sites");
+  if (!is_list && !o->scenario)
     usage_error("%s needs a SCENARIO ('ipcfault list' shows them)", o->cmd);
+  if (is_list && o->scenario) usage_error("unexpected argument '%s'", o->scenario);
+  if (is_list && (o->plan_file || o->nfaults)) usage_error("--plan and --fault go with run, explore and replay");
+  int is_sweep = !strcmp(o->cmd, "sweep");
+  if (is_sweep && (o->plan_file || o->nfaults))
+    usage_error("sweep injects its own fault (--action); --plan and --fault go with run, explore and replay");
+  if (!is_sweep && (o->site_glob || o->action))
+    usage_error("%s goes with sweep", o->site_glob ? "--site" : "--action");
+  if (!strcmp(o->cmd, "explore") || is_sweep) loop_command = 1;
   if (!strcmp(o->cmd, "replay")) {
     if (!o->cfg.schedule) usage_error("replay needs --schedule STRING");
     if (o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("replay works in controlled mode only");
@@ -182,6 +292,145 @@ static double now_s(void) {
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* ---- plans ----------------------------------------------------------------------- */
+
+static ipf_plan *owned_plan;        /* the plan built from --plan/--fault, freed at exit */
+
+static void free_owned_plan(void) { ipf_plan_free(owned_plan); owned_plan = NULL; }
+
+/* Print the parser's one line and exit 2: "file:line:col: ..." comes first,
+ * as compilers do, so editors can jump to it. */
+static __attribute__((noreturn)) void plan_error(const char *err) {
+  fprintf(stderr, "%s\n", err);
+  free_owned_plan();
+  exit(EXIT_USAGE);
+}
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) usage_error("--plan %s: %s", path, strerror(errno));
+  size_t cap = 4096, len = 0;
+  char *b = malloc(cap);
+  if (!b) { fclose(f); usage_error("--plan %s: out of memory", path); }
+  size_t k;
+  while ((k = fread(b + len, 1, cap - len - 1, f)) > 0) {
+    len += k;
+    if (len > (1u << 20)) { free(b); fclose(f); usage_error("--plan %s: larger than 1 MiB", path); }
+    if (cap - len - 1 == 0) {
+      char *nb = realloc(b, cap * 2);
+      if (!nb) { free(b); fclose(f); usage_error("--plan %s: out of memory", path); }
+      b = nb;
+      cap *= 2;
+    }
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) { free(b); usage_error("--plan %s: read error", path); }
+  b[len] = 0;
+  if (memchr(b, 0, len)) { free(b); usage_error("--plan %s: not a text file", path); }
+  return b;
+}
+
+/* The plan of --plan/--fault for sc, or NULL for the scenario's default. */
+static const ipf_plan *build_plan(const struct opts *o, const ipf_scenario *sc) {
+  if (!o->plan_file && !o->nfaults) return NULL;
+  char err[512];
+  if (!o->plan_file) {
+    /* --fault alone adds to the scenario's default plan */
+    if (ipf_plan_parse(sc->plan ? sc->plan : "", sc->name, &owned_plan, err, sizeof err)) plan_error(err);
+  } else if (!strcmp(o->plan_file, "none")) {
+    owned_plan = ipf_plan_new();
+    if (!owned_plan) usage_error("out of memory");
+  } else {
+    char *text = read_file(o->plan_file);
+    int rc = ipf_plan_parse(text, o->plan_file, &owned_plan, err, sizeof err);
+    free(text);
+    if (rc) plan_error(err);
+  }
+  for (int i = 0; i < o->nfaults; i++)
+    if (ipf_plan_add(owned_plan, o->faults[i], err, sizeof err)) plan_error(err);
+  return owned_plan;
+}
+
+/* Shell-quote s into b (single quotes). */
+static void shq(char *b, size_t len, const char *s) {
+  size_t o = 0;
+  if (len < 3) { if (len) b[0] = 0; return; }
+  b[o++] = '\'';
+  for (; *s && o + 6 < len; s++) {
+    if (*s == '\'') { memcpy(b + o, "'\\''", 4); o += 4; }
+    else b[o++] = *s;
+  }
+  b[o++] = '\'';
+  b[o] = 0;
+}
+
+/* " --plan F --fault 'X'..." as given, for the replay line. */
+static void plan_args(const struct opts *o, char *b, size_t len) {
+  size_t n = 0;
+  b[0] = 0;
+  char q[1024];
+  if (o->plan_file) {
+    shq(q, sizeof q, o->plan_file);
+    n += (size_t)snprintf(b + n, len - n, " --plan %s", strcmp(o->plan_file, "none") ? q : "none");
+  }
+  for (int i = 0; i < o->nfaults && n < len; i++) {
+    shq(q, sizeof q, o->faults[i]);
+    n += (size_t)snprintf(b + n, len - n, " --fault %s", q);
+  }
+}
+
+static void setup_fiu(const struct opts *o) {
+  if (!o->fiu_ctrl) return;
+  const char *tmp = getenv("TMPDIR");
+  char prefix[4096];
+  snprintf(prefix, sizeof prefix, "%s/fiu-ctrl", tmp && *tmp ? tmp : "/tmp");
+  int rc = ipf_fiu_remote(prefix);
+  if (rc < 0) {
+    fprintf(stderr, "%s: --fiu-ctrl: cannot create %s-%d.in: %s\n", prog, prefix, (int)getpid(), strerror(-rc));
+    exit(EXIT_USAGE);
+  }
+  snprintf(fiu_fifo[0], sizeof fiu_fifo[0], "%s-%d.in", prefix, (int)getpid());
+  snprintf(fiu_fifo[1], sizeof fiu_fifo[1], "%s-%d.out", prefix, (int)getpid());
+  if (!o->json)
+    fprintf(stderr, "%s: fiu-ctrl can reach this process: fiu-ctrl -c 'enable name=ipf/io/read' %d\n", prog,
+            (int)getpid());
+}
+
+/* ---- fault statistics over executions -------------------------------------------- */
+
+struct fstats { long calls[IPF_SITE_COUNT], fired[IPF_SITE_COUNT]; };
+
+static void fstats_add(struct fstats *t) {
+  for (int i = 0; i < IPF_SITE_COUNT; i++) {
+    long c, f;
+    ipf_fault_stats(i, &c, &f);
+    t->calls[i] += c;
+    t->fired[i] += f;
+  }
+}
+
+static void fstats_json(const struct fstats *t) {
+  printf("{");
+  int k = 0;
+  for (int i = 0; i < IPF_SITE_COUNT; i++) {
+    if (!t->calls[i] && !t->fired[i]) continue;
+    printf("%s\"%s\":{\"calls\":%ld,\"fired\":%ld}", k++ ? "," : "", ipf_site_name(i), t->calls[i], t->fired[i]);
+  }
+  printf("}");
+}
+
+static void fstats_text(const struct fstats *t) {
+  int any = 0;
+  for (int i = 0; i < IPF_SITE_COUNT; i++) {
+    if (!t->fired[i]) continue;
+    printf("%s %s %ld", any++ ? "," : "faults fired:", ipf_site_name(i), t->fired[i]);
+  }
+  if (any) printf("\n");
+}
+
+/* ---- list, sites ----------------------------------------------------------------- */
+
 static int cmd_list(const struct opts *o) {
   size_t n;
   const ipf_scenario *t = ipf_scenarios(&n);
@@ -201,13 +450,55 @@ static int cmd_list(const struct opts *o) {
   }
   for (size_t i = 0; i < n; i++) {
     printf("%-34s %-5s %s\n", t[i].name, expect_name(t[i].expect), t[i].summary);
-    if (o->verbose) printf("%-34s       default plan: %s\n", "", t[i].plan ? t[i].plan : "none");
+    if (!o->verbose) continue;
+    /* the default plan in canonical form, one chain a line */
+    ipf_plan *p = NULL;
+    char err[512];
+    if (!t[i].plan) { printf("%-34s       default plan: none\n", ""); continue; }
+    if (ipf_plan_parse(t[i].plan, t[i].name, &p, err, sizeof err)) {
+      printf("%-34s       default plan: MALFORMED: %s\n", "", err);
+      continue;
+    }
+    char *txt = ipf_plan_format(p);
+    printf("%-34s       default plan:%s\n", "", txt && *txt ? "" : " none");
+    for (char *l = txt; l && *l;) {
+      char *e = strchr(l, '\n');
+      if (e) *e = 0;
+      printf("%-34s         %s\n", "", l);
+      l = e ? e + 1 : l + strlen(l);
+    }
+    free(txt);
+    ipf_plan_free(p);
   }
   return 0;
 }
 
+static const char *site_docs[] = {
+#define IPF_X_DOC(e, name, doc) doc,
+  IPF_FAULT_SITES(IPF_X_DOC)
+#undef IPF_X_DOC
+};
+
+static int cmd_sites(const struct opts *o) {
+  if (o->json) printf("{\"sites\":[");
+  for (int i = 0; i < IPF_SITE_COUNT; i++) {
+    if (o->json) {
+      printf("%s{\"name\":\"%s\",\"sweep\":\"%s\",\"doc\":", i ? "," : "", ipf_site_name(i), ipf_site_default_term(i));
+      json_str(stdout, site_docs[i]);
+      printf("}");
+    } else {
+      printf("%-20s %-11s %s\n", ipf_site_name(i), ipf_site_default_term(i), site_docs[i]);
+    }
+  }
+  if (o->json) printf("]}\n");
+  return 0;
+}
+
+/* ---- run, explore, replay --------------------------------------------------------- */
+
 static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_result *r,
-                       uint64_t seed, long executions, double secs) {
+                       uint64_t seed, long executions, double secs, const ipf_plan *plan,
+                       const struct fstats *fs, int interrupted) {
   printf("{\"scenario\":");
   json_str(stdout, sc->name);
   printf(",\"expect\":\"%s\",\"verdict\":\"%s\",\"kind\":", expect_name(sc->expect),
@@ -219,8 +510,25 @@ static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_r
          o->cfg.mode == IPF_MODE_CONTROLLED ? "controlled" : o->cfg.mode == IPF_MODE_CHAOS ? "chaos" : "plain",
          strategy_name(o->cfg.strategy), seed);
   json_str(stdout, r->schedule ? r->schedule : "");
-  printf(",\"steps\":%ld,\"executions\":%ld,\"executions_per_second\":%.1f}\n", r->steps, executions,
+  printf(",\"steps\":%ld,\"executions\":%ld,\"executions_per_second\":%.1f", r->steps, executions,
          secs > 0 ? executions / secs : 0.0);
+  char *pt = NULL;
+  if (plan) pt = ipf_plan_format(plan);
+  else if (sc->plan) {
+    ipf_plan *p;
+    char err[512];
+    if (!ipf_plan_parse(sc->plan, sc->name, &p, err, sizeof err)) { pt = ipf_plan_format(p); ipf_plan_free(p); }
+  }
+  printf(",\"plan\":");
+  json_str(stdout, pt ? pt : "");
+  free(pt);
+  const char *ce = ipf_clean_error_text();
+  printf(",\"clean_error\":");
+  if (ce && r->verdict == IPF_VERDICT_OK) json_str(stdout, ce);
+  else printf("null");
+  printf(",\"faults\":");
+  fstats_json(fs);
+  printf(",\"interrupted\":%s}\n", interrupted ? "true" : "false");
 }
 
 static void print_account(const ipf_scenario *sc, const ipf_result *r) {
@@ -248,12 +556,46 @@ static void print_trace_of(const ipf_scenario *sc, const ipf_result *found, cons
   ipf_result_free(&r);
 }
 
+/* ipf_explore's loop (same seeds, same PCT step estimate), executed here so
+ * that a signal can stop it between executions and the fault statistics of
+ * every execution can be summed. */
+static int explore_loop(const ipf_scenario *sc, const ipf_config *cfg, long runs, ipf_result *res,
+                        long *executions, struct fstats *fs) {
+  ipf_config c = *cfg;
+  long longest = 0;
+  int v = IPF_VERDICT_OK;
+  *executions = 0;
+  for (long i = 0; i < runs; i++) {
+    if (i && atomic_load(&stop_requested)) break;
+    c.seed = ipf_exec_seed(cfg->seed, i);
+    if (cfg->strategy == IPF_STRAT_PCT && cfg->pct_steps <= 0) c.pct_steps = longest ? longest : 50;
+    if (i) ipf_result_free(res);
+    v = ipf_exec(sc, &c, res);
+    fstats_add(fs);
+    *executions = i + 1;
+    if (res->steps > longest) longest = res->steps;
+    if (v != IPF_VERDICT_OK) break;
+  }
+  return v;
+}
+
 static int cmd_exec(const struct opts *o) {
   const ipf_scenario *sc = ipf_scenario_find(o->scenario);
   if (!sc) usage_error("unknown scenario '%s' ('ipcfault list' shows them)", o->scenario);
   ipf_config cfg = o->cfg;
+  cfg.plan = build_plan(o, sc);
+  if (!cfg.plan && sc->plan) {
+    /* a malformed default plan is the scenario's bug, reported up front */
+    ipf_plan *p;
+    char err[512];
+    if (ipf_plan_parse(sc->plan, sc->name, &p, err, sizeof err)) plan_error(err);
+    ipf_plan_free(p);
+  }
+  setup_fiu(o);
   int is_explore = !strcmp(o->cmd, "explore");
-  if (cfg.strategy == IPF_STRAT_REPLAY) {
+  if (cfg.strategy == IPF_STRAT_REPLAY && !cfg.plan) {
+    /* with the default plan the schedule can be checked before running;
+     * under another plan ipf_exec checks it against that plan */
     char why[256];
     if (ipf_schedule_check(sc, cfg.schedule, why, sizeof why) < 0) {
       fprintf(stderr, "%s: %s\n", prog, why);
@@ -263,20 +605,25 @@ static int cmd_exec(const struct opts *o) {
   cfg.trace = o->trace && !is_explore;
   ipf_result r;
   long execs = 1;
+  struct fstats fs;
+  memset(&fs, 0, sizeof fs);
   double t0 = now_s();
   int v;
-  if (is_explore) v = ipf_explore(sc, &cfg, o->runs, &r, &execs);
-  else v = ipf_exec(sc, &cfg, &r);
+  if (is_explore) v = explore_loop(sc, &cfg, o->runs, &r, &execs, &fs);
+  else { v = ipf_exec(sc, &cfg, &r); fstats_add(&fs); }
   double secs = now_s() - t0;
+  int interrupted = is_explore && v == IPF_VERDICT_OK && execs < o->runs;
   uint64_t seed = is_explore ? ipf_exec_seed(cfg.seed, execs - 1) : cfg.seed;
+  char pargs[4096];
+  plan_args(o, pargs, sizeof pargs);
   if (v == IPF_VERDICT_ERROR) {
-    if (o->json) print_json(o, sc, &r, seed, execs, secs);
+    if (o->json) print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted);
     fprintf(stderr, "%s: %s: %s\n", prog, sc->name, r.message);
     ipf_result_free(&r);
     return EXIT_USAGE;
   }
   if (o->json) {
-    print_json(o, sc, &r, seed, execs, secs);
+    print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted);
   } else if (v == IPF_VERDICT_BUG) {
     if (is_explore)
       printf("BUG in %s after %ld execution%s (%s, %s mode)\n", sc->name, execs, execs == 1 ? "" : "s",
@@ -284,22 +631,26 @@ static int cmd_exec(const struct opts *o) {
     else
       printf("BUG in %s\n", sc->name);
     print_account(sc, &r);
+    fstats_text(&fs);
     if (cfg.mode == IPF_MODE_CONTROLLED) {
       if (o->trace) { printf("\n"); ipf_trace_print(stdout, &r); }
       else if (is_explore) print_trace_of(sc, &r, &cfg);
       if (cfg.strategy != IPF_STRAT_REPLAY) {
-        printf("\nReplay it:\n  ipcfault replay %s --schedule %s\n", sc->name, r.schedule);
+        printf("\nReplay it:\n  ipcfault replay %s%s --schedule %s\n", sc->name, pargs, r.schedule);
       }
     } else {
       printf("\nChaos runs are real concurrency and do not replay exactly; to retry this seed:\n"
-             "  ipcfault run %s --mode chaos --seed %" PRIu64 "\n", sc->name, seed);
+             "  ipcfault run %s --mode chaos --seed %" PRIu64 "%s\n", sc->name, seed, pargs);
     }
   } else {
     if (is_explore)
-      printf("ok: %s, nothing found in %ld executions (%s, %.0f executions/s)\n", sc->name, execs,
-             strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0);
+      printf("ok: %s, nothing found in %ld executions (%s, %.0f executions/s)%s\n", sc->name, execs,
+             strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0, interrupted ? " (interrupted)" : "");
     else
       printf("ok: %s (%ld steps)\n", sc->name, r.steps);
+    const char *ce = ipf_clean_error_text();
+    if (ce && !is_explore) printf("ended with a clean error: %s\n", ce);
+    fstats_text(&fs);
     if (o->trace && cfg.mode == IPF_MODE_CONTROLLED) { printf("\n"); ipf_trace_print(stdout, &r); }
     if (sc->expect == IPF_EXPECT_TSAN && !o->json)
       fprintf(stderr, "note: %s is a data race under the C memory model; an interleaving check cannot "
@@ -309,10 +660,222 @@ static int cmd_exec(const struct opts *o) {
   return v == IPF_VERDICT_BUG ? EXIT_BUG : 0;
 }
 
+/* ---- sweep -------------------------------------------------------------------------- */
+
+/* Outcome kinds of one (site, mode) row: ok, clean-error, error (the kit
+ * could not run it), and each bug kind (the oracle that failed). */
+#define MAX_KINDS 12
+struct row {
+  int site;
+  int persistent;
+  long calls;               /* calls of the site in the fault-free run */
+  long n;                   /* the last N at which the fault fired */
+  int capped;               /* stopped at --max-n with the fault still firing */
+  long ok, clean, errors;
+  char kinds[MAX_KINDS][32];
+  long kcount[MAX_KINDS];
+  int nkinds;
+  char first_bug[2048];     /* message of the first bug */
+  char *first_replay;       /* replay command of the first bug (malloc) */
+};
+
+static void row_bug(struct row *w, const char *kind) {
+  for (int i = 0; i < w->nkinds; i++)
+    if (!strcmp(w->kinds[i], kind)) { w->kcount[i]++; return; }
+  int i = w->nkinds < MAX_KINDS ? w->nkinds++ : MAX_KINDS - 1;
+  snprintf(w->kinds[i], sizeof w->kinds[i], "%s", w->nkinds <= MAX_KINDS ? kind : "other");
+  w->kcount[i]++;
+}
+
+/* The chain that fails call n of a site, once or from then on. */
+static void sweep_chain(char *b, size_t len, int site, long n, int persistent, const char *term) {
+  char pre[32] = "";
+  if (n > 1) snprintf(pre, sizeof pre, "%ld*off->", n - 1);
+  snprintf(b, len, "%s=%s%s%s", ipf_site_name(site), pre, persistent ? "" : "1*", term);
+}
+
+static int cmd_sweep(const struct opts *o) {
+  const ipf_scenario *sc = ipf_scenario_find(o->scenario);
+  if (!sc) usage_error("unknown scenario '%s' ('ipcfault list' shows them)", o->scenario);
+  ipf_config cfg = o->cfg;
+  char err[512], chain[256];
+  /* which sites match, and is --action a term every one of them takes? */
+  int match[IPF_SITE_COUNT], nmatch = 0;
+  for (int i = 0; i < IPF_SITE_COUNT; i++) {
+    const char *name = ipf_site_name(i);
+    match[i] = o->site_glob ? fnmatch(o->site_glob, name, 0) == 0
+                            : i != IPF_SITE_SCHED_POINT;   /* a delay at every step cannot fail anything */
+    if (!match[i]) continue;
+    nmatch++;
+    ipf_plan *p = ipf_plan_new();
+    if (!p) usage_error("out of memory");
+    sweep_chain(chain, sizeof chain, i, 2, 0, o->action ? o->action : ipf_site_default_term(i));
+    int rc = ipf_plan_add(p, chain, err, sizeof err);
+    ipf_plan_free(p);
+    if (rc) {
+      if (o->action) usage_error("--action '%s' at %s: %s", o->action, name, strstr(err, ": ") ? strstr(err, ": ") + 2 : err);
+      usage_error("sweep at %s: %s", name, err);
+    }
+  }
+  if (!nmatch) usage_error("--site '%s' matches no fault site ('ipcfault sites' lists them)", o->site_glob);
+  setup_fiu(o);
+  /* the fault-free run: which sites does the scenario call, and how often */
+  ipf_plan *none = ipf_plan_new();
+  if (!none) usage_error("out of memory");
+  cfg.plan = none;
+  ipf_result r;
+  int v0 = ipf_exec(sc, &cfg, &r);
+  long base_calls[IPF_SITE_COUNT];
+  for (int i = 0; i < IPF_SITE_COUNT; i++) ipf_fault_stats(i, &base_calls[i], NULL);
+  char base_kind[32];
+  snprintf(base_kind, sizeof base_kind, "%s", r.kind);
+  ipf_result_free(&r);
+  if (v0 == IPF_VERDICT_ERROR) {
+    ipf_plan_free(none);
+    fprintf(stderr, "%s: %s: the fault-free run failed to run: %s\n", prog, sc->name, base_kind);
+    return EXIT_USAGE;
+  }
+  struct row *rows = calloc(2 * IPF_SITE_COUNT, sizeof *rows);
+  if (!rows) { ipf_plan_free(none); usage_error("out of memory"); }
+  int nrows = 0;
+  long runs = 1, bugs = 0, errors = 0;
+  int interrupted = 0;
+  char pargs[600];
+  for (int site = 0; site < IPF_SITE_COUNT && !interrupted; site++) {
+    if (!match[site]) continue;
+    /* without --site, only the sites the scenario calls; with it, every
+     * match (a site never called shows 0 calls, N 0) */
+    if (!base_calls[site] && !o->site_glob) continue;
+    const char *term = o->action ? o->action : ipf_site_default_term(site);
+    for (int persistent = 0; persistent < 2 && !interrupted; persistent++) {
+      struct row *w = &rows[nrows++];
+      w->site = site;
+      w->persistent = persistent;
+      w->calls = base_calls[site];
+      for (long n = 1; n <= o->max_n; n++) {
+        if (atomic_load(&stop_requested)) { interrupted = 1; break; }
+        ipf_plan *p = ipf_plan_new();
+        sweep_chain(chain, sizeof chain, site, n, persistent, term);
+        if (!p || ipf_plan_add(p, chain, err, sizeof err)) { ipf_plan_free(p); usage_error("sweep: %s", err); }
+        cfg.plan = p;
+        int v = ipf_exec(sc, &cfg, &r);
+        runs++;
+        long fired;
+        ipf_fault_stats(site, NULL, &fired);
+        if (fired == 0 && v == IPF_VERDICT_OK) {
+          /* the Nth call never came: the site is swept */
+          ipf_plan_free(p);
+          ipf_result_free(&r);
+          break;
+        }
+        w->n = n;
+        if (v == IPF_VERDICT_OK) {
+          if (ipf_clean_error_text()) w->clean++;
+          else w->ok++;
+        } else if (v == IPF_VERDICT_BUG) {
+          row_bug(w, r.kind);
+          bugs++;
+          if (!w->first_replay && r.schedule) {
+            snprintf(w->first_bug, sizeof w->first_bug, "%s", r.message);
+            char q[300];
+            shq(q, sizeof q, chain);
+            snprintf(pargs, sizeof pargs, " --plan none --fault %s", q);
+            size_t len = strlen(sc->name) + strlen(pargs) + strlen(r.schedule) + 64;
+            w->first_replay = malloc(len);
+            if (w->first_replay)
+              snprintf(w->first_replay, len, "ipcfault replay %s%s --schedule %s", sc->name, pargs, r.schedule);
+          }
+        } else {
+          w->errors++;
+          errors++;
+          if (!w->first_bug[0]) snprintf(w->first_bug, sizeof w->first_bug, "error: %.2000s", r.message);
+        }
+        ipf_plan_free(p);
+        ipf_result_free(&r);
+        if (n == o->max_n) w->capped = 1;
+        /* the fault fired but nothing failed: a bug or error verdict
+         * without the fault (fired == 0) would be the scenario's own; it
+         * is counted above and the sweep of this row ends there */
+        if (fired == 0) break;
+      }
+    }
+  }
+  ipf_plan_free(none);
+  const char *strat = strategy_name(cfg.strategy);
+  const char *mode = cfg.mode == IPF_MODE_CONTROLLED ? "controlled" : cfg.mode == IPF_MODE_CHAOS ? "chaos" : "plain";
+  if (o->json) {
+    printf("{\"scenario\":");
+    json_str(stdout, sc->name);
+    printf(",\"expect\":\"%s\",\"mode\":\"%s\",\"strategy\":\"%s\",\"seed\":%" PRIu64
+           ",\"runs\":%ld,\"bugs\":%ld,\"errors\":%ld,\"interrupted\":%s,\"rows\":[",
+           expect_name(sc->expect), mode, strat, cfg.seed, runs, bugs, errors, interrupted ? "true" : "false");
+    for (int i = 0; i < nrows; i++) {
+      const struct row *w = &rows[i];
+      printf("%s{\"site\":\"%s\",\"mode\":\"%s\",\"action\":", i ? "," : "", ipf_site_name(w->site),
+             w->persistent ? "persistent" : "transient");
+      json_str(stdout, o->action ? o->action : ipf_site_default_term(w->site));
+      printf(",\"calls\":%ld,\"n\":%ld,\"capped\":%s,\"outcomes\":{\"ok\":%ld,\"clean-error\":%ld,\"error\":%ld",
+             w->calls, w->n, w->capped ? "true" : "false", w->ok, w->clean, w->errors);
+      for (int k = 0; k < w->nkinds; k++) {
+        printf(",");
+        json_str(stdout, w->kinds[k]);
+        printf(":%ld", w->kcount[k]);
+      }
+      printf("},\"first_bug\":");
+      if (w->first_bug[0]) json_str(stdout, w->first_bug); else printf("null");
+      printf(",\"replay\":");
+      if (w->first_replay) json_str(stdout, w->first_replay); else printf("null");
+      printf("}");
+    }
+    printf("]}\n");
+  } else {
+    printf("sweep %s (%s, %s, seed %" PRIu64 "): %ld runs%s\n", sc->name, mode, strat, cfg.seed, runs,
+           interrupted ? " (interrupted)" : "");
+    printf("%-20s %-12s %-11s %6s %6s %6s %6s  %s\n", "site", "fault", "mode", "calls", "N", "ok", "clean", "bugs");
+    for (int i = 0; i < nrows; i++) {
+      const struct row *w = &rows[i];
+      char bl[256] = "-";
+      size_t bo = 0;
+      for (int k = 0; k < w->nkinds && bo < sizeof bl; k++)
+        bo += (size_t)snprintf(bl + bo, sizeof bl - bo, "%s%s x%ld", k ? ", " : "", w->kinds[k], w->kcount[k]);
+      if (w->errors && bo < sizeof bl)
+        snprintf(bl + bo, sizeof bl - bo, "%skit errors x%ld", bo ? ", " : "", w->errors);
+      char nb[24];
+      snprintf(nb, sizeof nb, "%ld%s", w->n, w->capped ? "+" : "");
+      printf("%-20s %-12s %-11s %6ld %6s %6ld %6ld  %s\n", ipf_site_name(w->site),
+             o->action ? o->action : ipf_site_default_term(w->site), w->persistent ? "persistent" : "transient",
+             w->calls, nb, w->ok, w->clean, bl);
+    }
+    if (!nrows) printf("(the scenario calls none of the matching sites)\n");
+    for (int i = 0; i < nrows; i++) {
+      const struct row *w = &rows[i];
+      if (!w->first_bug[0]) continue;
+      printf("\n%s, %s: %s\n", ipf_site_name(w->site), w->persistent ? "persistent" : "transient", w->first_bug);
+      if (w->first_replay) printf("  %s\n", w->first_replay);
+    }
+    if (rows && nrows) {
+      int capped = 0;
+      for (int i = 0; i < nrows; i++) capped |= rows[i].capped;
+      if (capped) printf("\nN+: still firing at --max-n %ld; raise it to sweep further\n", o->max_n);
+    }
+  }
+  for (int i = 0; i < nrows; i++) free(rows[i].first_replay);
+  free(rows);
+  if (errors) {
+    fprintf(stderr, "%s: %s: %ld sweep run%s could not run (kit error)\n", prog, sc->name, errors, errors == 1 ? "" : "s");
+    return EXIT_USAGE;
+  }
+  return bugs ? EXIT_BUG : 0;
+}
+
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   struct opts o;
   parse(argc, argv, &o);
+  setup_signals();
+  atexit(free_owned_plan);
   if (!strcmp(o.cmd, "list")) return cmd_list(&o);
+  if (!strcmp(o.cmd, "sites")) return cmd_sites(&o);
+  if (!strcmp(o.cmd, "sweep")) return cmd_sweep(&o);
   return cmd_exec(&o);
 }

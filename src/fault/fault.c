@@ -232,3 +232,21 @@ void ipf_clean_error(const char *fmt, ...) {
 const char *ipf_clean_error_text(void) {
   return atomic_load_explicit(&clean_set, memory_order_acquire) == 2 ? clean_err : NULL;
 }
+
+/* ---- libfiu remote control ---------------------------------------------------------- */
+
+int ipf_fiu_remote(const char *prefix) {
+  char def[4096];
+  if (!prefix) {
+    const char *tmp = getenv("TMPDIR");
+    /* fiu-ctrl's own default, so that `fiu-ctrl -c ... PID` finds us */
+    snprintf(def, sizeof def, "%s/fiu-ctrl", tmp && *tmp ? tmp : "/tmp");
+    prefix = def;
+  }
+  if (fiu_init(0) != 0) return -EIO;
+  /* libfiu creates prefix-PID.in/.out (mode 0600), serves them from a
+   * thread of its own and unlinks them at exit (atexit) */
+  errno = 0;
+  if (fiu_rc_fifo(prefix) != 0) return errno ? -errno : -EIO;
+  return 0;
+}
