@@ -368,9 +368,11 @@ static int parse_line(scan *c, ipf_plan *p) {
   skip_ws(c);
   if (*c->s != '=') { got(c->s, g, sizeof g); return perr(c, c->s, "expected '=' after the site name, got %s", g); }
   c->s++;
-  /* the actions every matched site can carry out */
-  unsigned allowed = ~0u;
-  for (int i = 0; i < IPF_SITE_COUNT; i++) if (mask[i]) allowed &= site_actions(i);
+  /* actions: any that some matched site can carry out; the chain then goes
+   * to the matched sites that can carry out all of its actions, so
+   * `ipf/io/* = eintr` reaches read and write but not pipe() */
+  unsigned allowed = 0;
+  for (int i = 0; i < IPF_SITE_COUNT; i++) if (mask[i]) allowed |= site_actions(i);
   char site_txt[64];
   snprintf(site_txt, sizeof site_txt, "%.*s", (int)(n > 40 ? 40 : n), nameat);
   ipf_term chain[64];
@@ -386,10 +388,17 @@ static int parse_line(scan *c, ipf_plan *p) {
     got(c->s, g, sizeof g);
     return perr(c, c->s, "expected '->' (next term), a '#' comment or end of line, got %s", g);
   }
+  unsigned used = 0;
+  for (int j = 0; j < k; j++) used |= 1u << chain[j].action;
+  int assigned = 0;
   for (int i = 0; i < IPF_SITE_COUNT; i++) {
-    if (!mask[i]) continue;
+    if (!mask[i] || (site_actions(i) & used) != used) continue;
     if (set_chain(p, i, chain, k) < 0) return perr(c, nameat, "plan too large: expected at most %d terms in all", IPF_PLAN_MAX_TERMS);
+    assigned++;
   }
+  if (!assigned)
+    return perr(c, nameat, "no site matching %s can carry out every action of this chain: expected a chain "
+                "whose actions one site takes ('ipcfault sites' lists them)", site_txt);
   return 0;
 }
 

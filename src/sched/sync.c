@@ -137,14 +137,19 @@ static int cond_wait_ms(ipf_cond_t *c, ipf_mutex_t *m, long ms) {
     m->owner = 0;
     int rc;
     if (fault == IPF_ACT_SPURIOUS) {
-      ipf__point("ipf_cond_wait (spurious wakeup)", c);
+      /* a yield point, not a plain one: the caller's predicate loop is now
+       * a spin-wait, and a spinning waiter must be deprioritised, not
+       * reported as a hang under persistent spurious wakeups */
+      ipf__trace("spurious wakeup from %s", oname(c, c->name, b, sizeof b));
+      ipf__yield_point();
       rc = 0;
     } else {
       rc = ipf__cond_block(c, ms);
     }
     take(m);
     IPF_HB_ACQUIRE(c);
-    ipf__trace("%s %s", rc ? "timed out on" : "woken from", oname(c, c->name, b, sizeof b));
+    if (fault != IPF_ACT_SPURIOUS)
+      ipf__trace("%s %s", rc ? "timed out on" : "woken from", oname(c, c->name, b, sizeof b));
     return rc;
   }
   case IPF_WORLD_CHAOS: ipf__chaos_delay(); /* fall through */
