@@ -370,7 +370,7 @@ static int parse_line(scan *c, ipf_plan *p) {
   c->s++;
   /* actions: any that some matched site can carry out; the chain then goes
    * to the matched sites that can carry out all of its actions, so
-   * `ipf/io/* = eintr` reaches read and write but not pipe() */
+   * "ipf/io/(star) = eintr" reaches read and write but not pipe() */
   unsigned allowed = 0;
   for (int i = 0; i < IPF_SITE_COUNT; i++) if (mask[i]) allowed |= site_actions(i);
   char site_txt[64];
