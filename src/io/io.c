@@ -1,0 +1,694 @@
+/* Fault- and scheduler-aware I/O wrappers (ipcfault/io.h).
+ *
+ * DESIGN. Every wrapper is: scheduling point (controlled) or chaos delay,
+ * then one fault decision, then the real syscall. Three worlds:
+ *  - plain and chaos: the syscall as the caller asked for it, blocking in the
+ *    kernel if it blocks.
+ *  - controlled: no managed thread may sleep in the kernel, or the scheduler
+ *    (which runs one thread at a time) would stop with it. So a call that
+ *    would block first waits on the scheduler (IPF_WAIT_FD: the scheduler
+ *    polls the fd with a zero timeout when it picks the next thread) and only
+ *    then makes the syscall, which can no longer block. Writes are done with
+ *    O_NONBLOCK (MSG_DONTWAIT for sockets) piece by piece, waiting for room
+ *    between pieces, which is what a blocking write does in the kernel; the
+ *    flag is restored before every wait so other threads sharing the file
+ *    description never observe it. Readiness of a kernel object touched only
+ *    by managed threads is a function of what those threads did, so the
+ *    choice stream alone still determines the execution.
+ *  - FIFO opens block in the kernel until the other side opens. In a
+ *    controlled run the open is made non-blocking and the wait emulated from
+ *    a small registry of the FIFOs opened through ipf_open (readers, writers,
+ *    and a counter of writer opens, as Linux's fifo_open keeps), so a FIFO
+ *    open-order deadlock is a deadlock the scheduler sees and reports.
+ * The registry and the per-fd table are shared by managed threads that the
+ * scheduler hands over without happens-before edges TSan can see, so every
+ * field is accessed with relaxed atomics: the scheduler's handoff orders
+ * them, and TSan stays quiet about the kit's own bookkeeping.
+ * Fault handling is compiled only with IPF_FAULTS, so a build with faults off
+ * carries no trace of it (the bench compares the two).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcfault/fault.h"
+#include "ipcfault/io.h"
+#include "ipcfault/sched.h"
+#include "../sched/internal.h"
+
+#define LD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define ST(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define ADD(x, v) __atomic_add_fetch(&(x), (v), __ATOMIC_RELAXED)
+
+/* ---- per-fd table and FIFO registry -------------------------------------- */
+
+enum { K_NONE, K_PIPE_R, K_PIPE_W, K_FIFO_R, K_FIFO_W, K_FIFO_RW };
+
+#define FD_TABLE 1024
+static struct fdinfo {
+  int kind;          /* K_* (set by the wrapper that created the fd) */
+  int peer;          /* pipe: the other end's fd */
+  int fifo;          /* K_FIFO_*: registry index */
+  int external;      /* ipf_io_external */
+} fdt[FD_TABLE];
+
+#define NFIFO 64
+static struct fifo_ent {
+  unsigned long dev, ino;
+  int refs;          /* registered fds + waiters; 0 = free slot */
+  int readers, writers;
+  unsigned wcount;   /* writer opens so far: a waiting reader wakes on a change */
+} fifos[NFIFO];
+
+static struct fdinfo *info(int fd) { return fd >= 0 && fd < FD_TABLE ? &fdt[fd] : NULL; }
+
+static void fd_forget(int fd) {
+  struct fdinfo *f = info(fd);
+  if (!f) return;
+  int k = LD(f->kind);
+  if (k == K_FIFO_R || k == K_FIFO_W || k == K_FIFO_RW) {
+    struct fifo_ent *e = &fifos[LD(f->fifo)];
+    if (k != K_FIFO_W) ADD(e->readers, -1);
+    if (k != K_FIFO_R) ADD(e->writers, -1);
+    ADD(e->refs, -1);
+  }
+  if (k) ST(f->kind, K_NONE);
+  if (LD(f->external)) ST(f->external, 0);
+}
+
+static void fd_set_kind(int fd, int kind, int peer) {
+  struct fdinfo *f = info(fd);
+  if (!f) return;
+  ST(f->peer, peer);
+  ST(f->kind, kind);
+  ST(f->external, 0);
+}
+
+static int fifo_find(unsigned long dev, unsigned long ino) {
+  for (int i = 0; i < NFIFO; i++)
+    if (LD(fifos[i].refs) > 0 && LD(fifos[i].dev) == dev && LD(fifos[i].ino) == ino) return i;
+  return -1;
+}
+
+/* Find or make the entry and take a reference; -1 when the table is full. */
+static int fifo_ref(unsigned long dev, unsigned long ino) {
+  int i = fifo_find(dev, ino);
+  if (i < 0) {
+    for (i = 0; i < NFIFO && LD(fifos[i].refs) > 0; i++) {}
+    if (i == NFIFO) return -1;
+    ST(fifos[i].dev, dev);
+    ST(fifos[i].ino, ino);
+    ST(fifos[i].readers, 0);
+    ST(fifos[i].writers, 0);
+    ST(fifos[i].wcount, 0u);
+  }
+  ADD(fifos[i].refs, 1);
+  return i;
+}
+
+void ipf_io_external(int fd) {
+  struct fdinfo *f = info(fd);
+  if (f && ipf__world() == IPF_WORLD_CONTROLLED) ST(f->external, 1);
+}
+
+static int is_external(int fd) {
+  struct fdinfo *f = info(fd);
+  return f && LD(f->external);
+}
+
+/* ---- waiting ---------------------------------------------------------------- */
+
+static __thread char why_buf[224];
+
+/* Words for a deadlock report: what this fd is and who could still make it
+ * ready. The scheduler prints them after its own "blocked in ... on fd N". */
+static const char *describe_fd(int fd, short ev) {
+  struct fdinfo *f = info(fd);
+  int k = f ? LD(f->kind) : K_NONE;
+  struct stat st;
+  if (k == K_PIPE_R && (ev & POLLIN)) {
+    int peer = LD(f->peer);
+    struct stat ps;
+    if (fstat(fd, &st) == 0 && fcntl(peer, F_GETFD) >= 0 && fstat(peer, &ps) == 0 && ps.st_ino == st.st_ino)
+      snprintf(why_buf, sizeof why_buf, "pipe read end fd %d: empty, and its write end fd %d is still open "
+               "in this process, so end of file cannot come", fd, peer);
+    else
+      snprintf(why_buf, sizeof why_buf, "pipe read end fd %d: empty, and a write end is still open", fd);
+  } else if (k == K_PIPE_W) {
+    snprintf(why_buf, sizeof why_buf, "pipe write end fd %d: full, nobody reads", fd);
+  } else if (k == K_FIFO_R || k == K_FIFO_W) {
+    snprintf(why_buf, sizeof why_buf, "FIFO fd %d: %s", fd,
+             (ev & POLLIN) ? "empty, and a writer is still open" : "full, nobody reads");
+  } else if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+    int acc = 0;
+    socklen_t l = sizeof acc;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) == 0 && acc)
+      snprintf(why_buf, sizeof why_buf, "listening socket fd %d: no client has connected", fd);
+    else
+      snprintf(why_buf, sizeof why_buf, "socket fd %d: %s", fd,
+               (ev & POLLIN) ? "nothing received, and the peer has not closed" : "send buffer full");
+  } else {
+    snprintf(why_buf, sizeof why_buf, "fd %d: not ready", fd);
+  }
+  return why_buf;
+}
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* A real wait in the kernel (plain, chaos, external fds). */
+static int kernel_wait(int fd, short ev, long ms) {
+  long end = ms >= 0 ? now_ms() + ms : 0;
+  for (;;) {
+    struct pollfd p = { .fd = fd, .events = ev };
+    long left = ms >= 0 ? end - now_ms() : -1;
+    if (ms >= 0 && left < 0) left = 0;
+    int r = poll(&p, 1, ms >= 0 ? (int)(left > INT_MAX ? INT_MAX : left) : -1);
+    if (r > 0) return 0;
+    if (r == 0) return -ETIMEDOUT;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+/* Wait until fd is ready for ev; no scheduling point of its own. */
+static int wait_ready(int fd, short ev, long ms) {
+  if (ipf__world() != IPF_WORLD_CONTROLLED || is_external(fd)) return kernel_wait(fd, ev, ms);
+  struct pollfd p = { .fd = fd, .events = ev };
+  if (poll(&p, 1, 0) > 0) return 0;
+  ipf_set_wait_reason(describe_fd(fd, ev));
+  return ipf__block(IPF_WAIT_FD, (const void *)(intptr_t)fd, ev, ms);
+}
+
+int ipf_wait_fd(int fd, short events, long timeout_ms) {
+  int w = ipf__world();
+  if (w == IPF_WORLD_CONTROLLED) ipf__point("ipf_wait_fd", NULL);
+  else if (w == IPF_WORLD_CHAOS) ipf__chaos_delay();
+  return wait_ready(fd, events, timeout_ms);
+}
+
+static void point(int w, const char *what) {
+  if (w == IPF_WORLD_CONTROLLED) ipf__point(what, NULL);
+  else if (w == IPF_WORLD_CHAOS) ipf__chaos_delay();
+}
+
+/* Really disconnect fd so that the peer sees it: shut a socket down both
+ * ways; swap a pipe or FIFO end for the matching end of a fresh pipe whose
+ * other end is already closed (the fd number stays the caller's, and the
+ * original end is released, so its peer sees EOF or EPIPE). */
+int ipf_io_disconnect(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return -errno;
+  if (S_ISSOCK(st.st_mode)) return shutdown(fd, SHUT_RDWR) < 0 ? -errno : 0;
+  if (!S_ISFIFO(st.st_mode)) return -EINVAL;
+  int fl = fcntl(fd, F_GETFL);
+  int p[2];
+  if (fl < 0 || pipe(p) < 0) return -errno;
+  int keep = (fl & O_ACCMODE) == O_WRONLY ? 1 : 0;
+  close(p[1 - keep]);
+  fd_forget(fd);
+  int rc = dup2(p[keep], fd) < 0 ? -errno : 0;
+  close(p[keep]);
+  return rc;
+}
+
+/* ---- faults -------------------------------------------------------------------- */
+
+#ifdef IPF_FAULTS
+#define GO 1
+
+/* May a transfer of n bytes on fd be split? Not a write of at most PIPE_BUF
+ * bytes to a pipe or FIFO (atomic by POSIX), not a message socket. */
+static int splittable(int fd, size_t n, int writing) {
+  if (n < 2) return 0;
+  struct stat st;
+  if (fstat(fd, &st) < 0) return 0;
+  if (S_ISFIFO(st.st_mode)) return !writing || n > PIPE_BUF;
+  if (S_ISSOCK(st.st_mode)) {
+    int type = 0;
+    socklen_t l = sizeof type;
+    return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0 && type == SOCK_STREAM;
+  }
+  return 1;
+}
+
+/* One fault decision for a transfer of *n bytes. Returns GO (with *n
+ * possibly reduced) or the value the wrapper returns instead. */
+static ssize_t fault_xfer(int site, int fd, size_t *n, int writing) {
+  long arg = 0;
+  int act = ipf_fault(site, &arg);
+  switch (act) {
+  case IPF_ACT_OFF: case IPF_ACT_DELAY: return GO;
+  case IPF_ACT_ERROR: return -(arg > 0 ? arg : EIO);
+  case IPF_ACT_EINTR: return -EINTR;
+  case IPF_ACT_EPIPE: return -EPIPE;
+  case IPF_ACT_SHORT:
+    if (splittable(fd, *n, writing)) *n = ipf_fault_short_len(arg, *n);
+    return GO;
+  case IPF_ACT_EOF:
+    ipf_io_disconnect(fd);
+    return writing ? -EPIPE : 0;
+  case IPF_ACT_RESET:
+    ipf_io_disconnect(fd);
+    return -ECONNRESET;
+  default: return GO;
+  }
+}
+
+/* Sites of calls that move no data: error, eintr (delay is done). */
+static int fault_simple(int site) {
+  long arg = 0;
+  int act = ipf_fault(site, &arg);
+  if (act == IPF_ACT_ERROR) return -(arg > 0 ? arg : EIO);
+  if (act == IPF_ACT_EINTR) return -EINTR;
+  return 0;
+}
+#endif
+
+/* ---- data transfer ----------------------------------------------------------- */
+
+static size_t iov_total(const struct iovec *iov, int cnt) {
+  size_t t = 0;
+  for (int i = 0; i < cnt; i++) t += iov[i].iov_len;
+  return t;
+}
+
+/* Cut a local iovec copy down to n bytes; returns the new count. */
+static int iov_clamp(struct iovec *iov, int cnt, size_t n) {
+  for (int i = 0; i < cnt; i++) {
+    if (iov[i].iov_len >= n) { iov[i].iov_len = n; return i + 1; }
+    n -= iov[i].iov_len;
+  }
+  return cnt;
+}
+
+/* Drop the first k bytes of a local iovec copy. */
+static void iov_advance(struct iovec **iov, int *cnt, size_t k) {
+  while (*cnt > 0 && k >= (*iov)->iov_len) { k -= (*iov)->iov_len; (*iov)++; (*cnt)--; }
+  if (*cnt > 0) { (*iov)->iov_base = (char *)(*iov)->iov_base + k; (*iov)->iov_len -= k; }
+}
+
+static ssize_t sys_xfer(int writing, int sock, int fd, struct iovec *iov, int cnt, int flags) {
+  if (sock) {
+    struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+    return writing ? sendmsg(fd, &m, flags | MSG_NOSIGNAL) : recvmsg(fd, &m, flags);
+  }
+  if (cnt == 1) return writing ? write(fd, iov[0].iov_base, iov[0].iov_len) : read(fd, iov[0].iov_base, iov[0].iov_len);
+  return writing ? writev(fd, iov, cnt) : readv(fd, iov, cnt);
+}
+
+/* Controlled run: a read that may not block in the kernel. */
+static ssize_t ctl_read(int sock, int fd, struct iovec *iov, int cnt, int flags) {
+  for (;;) {
+    int nb = (flags & MSG_DONTWAIT) || (fcntl(fd, F_GETFL) & O_NONBLOCK);
+    if (!nb) {
+      int rc = wait_ready(fd, POLLIN, -1);
+      if (rc < 0) return rc;
+    }
+    ssize_t r = sys_xfer(0, sock, fd, iov, cnt, sock ? flags | MSG_DONTWAIT : flags);
+    if (r >= 0) return r;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && !nb) continue;
+    return -errno;
+  }
+}
+
+/* Controlled run: a blocking write emulated piecewise (see DESIGN). */
+static ssize_t ctl_write(int sock, int fd, struct iovec *iov, int cnt, int flags) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) return -errno;
+  if ((fl & O_NONBLOCK) || (flags & MSG_DONTWAIT) || is_external(fd)) {
+    ssize_t r = sys_xfer(1, sock, fd, iov, cnt, flags);
+    return r < 0 ? -errno : r;
+  }
+  size_t want = iov_total(iov, cnt), done = 0;
+  ssize_t err = 0;
+  while (done < want || want == 0) {
+    if (!sock) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    ssize_t r = sys_xfer(1, sock, fd, iov, cnt, sock ? flags | MSG_DONTWAIT : flags);
+    int e = errno;
+    if (!sock) fcntl(fd, F_SETFL, fl);
+    if (r >= 0) {
+      done += (size_t)r;
+      if (want == 0) break;
+      iov_advance(&iov, &cnt, (size_t)r);
+      continue;
+    }
+    if (e == EAGAIN || e == EWOULDBLOCK) {
+      int rc = wait_ready(fd, POLLOUT, -1);
+      if (rc < 0) { err = rc; break; }
+      continue;
+    }
+    err = -e;
+    break;
+  }
+  return done ? (ssize_t)done : err;
+}
+
+static ssize_t xfer(const char *what, int site, int writing, int sock, int fd,
+                    const struct iovec *iov0, int cnt, int flags) {
+  (void)site;
+  if (cnt < 1 || cnt > IOV_MAX) return -EINVAL;
+  int w = ipf__world();
+  point(w, what);
+  struct iovec local[cnt];
+  memcpy(local, iov0, sizeof local);
+  struct iovec *iov = local;
+#ifdef IPF_FAULTS
+  size_t n = iov_total(iov, cnt), m = n;
+  ssize_t f = fault_xfer(site, fd, &m, writing);
+  if (f != GO) return f;
+  if (m < n) cnt = iov_clamp(iov, cnt, m);
+#endif
+  if (w == IPF_WORLD_CONTROLLED)
+    return writing ? ctl_write(sock, fd, iov, cnt, flags) : ctl_read(sock, fd, iov, cnt, flags);
+  ssize_t r = sys_xfer(writing, sock, fd, iov, cnt, flags);
+  return r < 0 ? -errno : r;
+}
+
+ssize_t ipf_read(int fd, void *buf, size_t n) {
+  struct iovec v = { buf, n };
+  return xfer("ipf_read", IPF_SITE_IO_READ, 0, 0, fd, &v, 1, 0);
+}
+ssize_t ipf_write(int fd, const void *buf, size_t n) {
+  struct iovec v = { (void *)buf, n };
+  return xfer("ipf_write", IPF_SITE_IO_WRITE, 1, 0, fd, &v, 1, 0);
+}
+ssize_t ipf_readv(int fd, const struct iovec *iov, int iovcnt) {
+  return xfer("ipf_readv", IPF_SITE_IO_READ, 0, 0, fd, iov, iovcnt, 0);
+}
+ssize_t ipf_writev(int fd, const struct iovec *iov, int iovcnt) {
+  return xfer("ipf_writev", IPF_SITE_IO_WRITE, 1, 0, fd, iov, iovcnt, 0);
+}
+ssize_t ipf_recv(int fd, void *buf, size_t n, int flags) {
+  struct iovec v = { buf, n };
+  return xfer("ipf_recv", IPF_SITE_IO_RECV, 0, 1, fd, &v, 1, flags);
+}
+ssize_t ipf_send(int fd, const void *buf, size_t n, int flags) {
+  struct iovec v = { (void *)buf, n };
+  return xfer("ipf_send", IPF_SITE_IO_SEND, 1, 1, fd, &v, 1, flags);
+}
+ssize_t ipf_sendv(int fd, const struct iovec *iov, int iovcnt, int flags) {
+  return xfer("ipf_sendv", IPF_SITE_IO_SEND, 1, 1, fd, iov, iovcnt, flags);
+}
+
+ssize_t ipf_read_full(int fd, void *buf, size_t n, int flags) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = (flags & IPF_IO_SOCK) ? ipf_recv(fd, (char *)buf + got, n - got, 0)
+                                      : ipf_read(fd, (char *)buf + got, n - got);
+    if (r == -EINTR) continue;
+    if (r < 0) return r;
+    if (r == 0) break;
+    got += (size_t)r;
+  }
+  return (ssize_t)got;
+}
+
+ssize_t ipf_write_full(int fd, const void *buf, size_t n, int flags) {
+  size_t put = 0;
+  while (put < n) {
+    ssize_t r = (flags & IPF_IO_SOCK) ? ipf_send(fd, (const char *)buf + put, n - put, 0)
+                                      : ipf_write(fd, (const char *)buf + put, n - put);
+    if (r == -EINTR) continue;
+    if (r < 0) return r;
+    if (r == 0) return -EIO;      /* write(2) of n > 0 bytes never returns 0 */
+    put += (size_t)r;
+  }
+  return (ssize_t)n;
+}
+
+/* ---- descriptors ---------------------------------------------------------------- */
+
+#ifdef IPF_FAULTS
+#define FAULT_SIMPLE(SITE) do { int f_ = fault_simple(IPF_SITE_##SITE); if (f_) return f_; } while (0)
+#else
+#define FAULT_SIMPLE(SITE) ((void)IPF_SITE_##SITE)
+#endif
+
+int ipf_pipe(int fds[2]) {
+  point(ipf__world(), "ipf_pipe");
+  FAULT_SIMPLE(IO_PIPE);
+  if (pipe(fds) < 0) return -errno;
+  fd_set_kind(fds[0], K_PIPE_R, fds[1]);
+  fd_set_kind(fds[1], K_PIPE_W, fds[0]);
+  return 0;
+}
+
+int ipf_close(int fd) {
+  point(ipf__world(), "ipf_close");
+  int rc = 0;
+#ifdef IPF_FAULTS
+  rc = fault_simple(IPF_SITE_IO_CLOSE);
+#endif
+  /* Linux releases the descriptor even when close reports an error (EINTR
+   * included), so an injected error still closes: retrying would close a
+   * descriptor some other thread may have been given meanwhile. */
+  fd_forget(fd);
+  if (close(fd) < 0 && rc == 0) rc = -errno;
+  return rc;
+}
+
+int ipf_mkfifo(const char *path, mode_t mode) {
+  point(ipf__world(), "ipf_mkfifo");
+  FAULT_SIMPLE(IO_MKFIFO);
+  return mkfifo(path, mode) < 0 ? -errno : 0;
+}
+
+int ipf_socket(int domain, int type, int protocol) {
+  point(ipf__world(), "ipf_socket");
+  FAULT_SIMPLE(IO_SOCKET);
+  int fd = socket(domain, type, protocol);
+  if (fd < 0) return -errno;
+  fd_set_kind(fd, K_NONE, -1);
+  return fd;
+}
+
+int ipf_bind(int fd, const struct sockaddr *addr, socklen_t len) {
+  point(ipf__world(), "ipf_bind");
+  FAULT_SIMPLE(IO_BIND);
+  return bind(fd, addr, len) < 0 ? -errno : 0;
+}
+
+int ipf_listen(int fd, int backlog) {
+  point(ipf__world(), "ipf_listen");
+  FAULT_SIMPLE(IO_LISTEN);
+  return listen(fd, backlog) < 0 ? -errno : 0;
+}
+
+int ipf_connect(int fd, const struct sockaddr *addr, socklen_t len) {
+  point(ipf__world(), "ipf_connect");
+  FAULT_SIMPLE(IO_CONNECT);
+  /* AF_UNIX connect does not wait for accept(): it completes at once while
+   * the listen backlog has room, so it needs no emulated wait. */
+  return connect(fd, addr, len) < 0 ? -errno : 0;
+}
+
+int ipf_accept(int fd, struct sockaddr *addr, socklen_t *len) {
+  int w = ipf__world();
+  point(w, "ipf_accept");
+  FAULT_SIMPLE(IO_ACCEPT);
+  for (;;) {
+    if (w == IPF_WORLD_CONTROLLED && !(fcntl(fd, F_GETFL) & O_NONBLOCK)) {
+      int rc = wait_ready(fd, POLLIN, -1);
+      if (rc < 0) return rc;
+      int c = accept4(fd, addr, len, 0);
+      if (c < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+      if (c < 0) return -errno;
+      fd_set_kind(c, K_NONE, -1);
+      return c;
+    }
+    int c = accept(fd, addr, len);
+    if (c < 0) return -errno;
+    fd_set_kind(c, K_NONE, -1);
+    return c;
+  }
+}
+
+/* ---- open, with FIFO opens emulated in controlled runs ---------------------------- */
+
+struct fifo_wait { unsigned long dev, ino; unsigned start; };
+
+/* A reader waits for a writer: one is open now, or one opened since. */
+static int pred_writer(const void *p) {
+  const struct fifo_wait *fw = p;
+  int i = fifo_find(fw->dev, fw->ino);
+  return i >= 0 && (LD(fifos[i].writers) > 0 || LD(fifos[i].wcount) != fw->start);
+}
+/* A writer waits for a reader (one waiting in open counts, as in Linux). */
+static int pred_reader(const void *p) {
+  const struct fifo_wait *fw = p;
+  int i = fifo_find(fw->dev, fw->ino);
+  return i >= 0 && LD(fifos[i].readers) > 0;
+}
+
+static void clear_nonblock(int fd, int flags) {
+  if (!(flags & O_NONBLOCK)) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+}
+
+static void fifo_register(int fd, int i, int kind) {
+  if (kind != K_FIFO_W) ADD(fifos[i].readers, 1);
+  if (kind != K_FIFO_R) { ADD(fifos[i].writers, 1); ADD(fifos[i].wcount, 1u); }
+  struct fdinfo *f = info(fd);
+  if (f) { ST(f->fifo, i); ST(f->external, 0); ST(f->kind, kind); }
+}
+
+/* Controlled run: every open goes through here, so that every FIFO end a
+ * managed thread holds is in the registry (non-blocking opens included:
+ * a waiting writer must see them). */
+static int ctl_open(const char *path, int flags, mode_t mode, long ms) {
+  int acc = flags & O_ACCMODE, wait = !(flags & O_NONBLOCK);
+  int fd = open(path, flags | O_NONBLOCK, mode);
+  if (fd < 0 && !(acc == O_WRONLY && errno == ENXIO && wait)) return -errno;
+  struct stat st;
+  if (fd >= 0 ? fstat(fd, &st) < 0 : stat(path, &st) < 0) {
+    int e = -errno;
+    if (fd >= 0) close(fd);
+    return e;
+  }
+  if (!S_ISFIFO(st.st_mode)) { clear_nonblock(fd, flags); fd_set_kind(fd, K_NONE, -1); return fd; }
+  struct fifo_wait fw = { (unsigned long)st.st_dev, (unsigned long)st.st_ino, 0 };
+  if (acc != O_WRONLY) {
+    int i = fifo_ref(fw.dev, fw.ino);
+    if (i < 0) { close(fd); return -ENFILE; }
+    fifo_register(fd, i, acc == O_RDWR ? K_FIFO_RW : K_FIFO_R);
+    if (acc == O_RDONLY && wait && LD(fifos[i].writers) == 0) {
+      fw.start = LD(fifos[i].wcount);
+      snprintf(why_buf, sizeof why_buf, "opening FIFO %s for reading: no writer has opened it", path);
+      ipf_set_wait_reason(why_buf);
+      ipf__set_pred(pred_writer);
+      if (ipf__block(IPF_WAIT_PRED, &fw, 0, ms) < 0) {
+        fd_forget(fd);
+        close(fd);
+        return -ETIMEDOUT;
+      }
+    }
+    clear_nonblock(fd, flags);
+    return fd;
+  }
+  /* O_WRONLY: retry the non-blocking open whenever a reader is there. */
+  for (int tries = 0; fd < 0; tries++) {
+    if (tries > 3) return -ENXIO;     /* the registry says a reader, the kernel none */
+    snprintf(why_buf, sizeof why_buf, "opening FIFO %s for writing: no reader has opened it", path);
+    ipf_set_wait_reason(why_buf);
+    ipf__set_pred(pred_reader);
+    if (ipf__block(IPF_WAIT_PRED, &fw, 0, ms) < 0) return -ETIMEDOUT;
+    fd = open(path, flags | O_NONBLOCK, mode);
+    if (fd < 0 && errno != ENXIO) return -errno;
+  }
+  int i = fifo_ref(fw.dev, fw.ino);
+  if (i < 0) { close(fd); return -ENFILE; }
+  fifo_register(fd, i, K_FIFO_W);
+  clear_nonblock(fd, flags);
+  return fd;
+}
+
+/* Outside controlled runs: a FIFO writer open bounded in time. */
+static int timed_open_writer(const char *path, int flags, mode_t mode, long ms) {
+  long end = now_ms() + ms;
+  for (;;) {
+    int fd = open(path, flags | O_NONBLOCK, mode);
+    if (fd >= 0) { clear_nonblock(fd, flags); return fd; }
+    if (errno != ENXIO) return -errno;
+    if (now_ms() >= end) return -ETIMEDOUT;
+    struct timespec ts = { 0, 1000000L };
+    nanosleep(&ts, NULL);
+  }
+}
+
+int ipf_open_timeout(const char *path, int flags, mode_t mode, long timeout_ms) {
+  int w = ipf__world();
+  point(w, "ipf_open");
+  FAULT_SIMPLE(IO_OPEN);
+  if (w == IPF_WORLD_CONTROLLED) return ctl_open(path, flags, mode, timeout_ms);
+  if ((flags & O_ACCMODE) == O_WRONLY && !(flags & O_NONBLOCK) && timeout_ms >= 0)
+    return timed_open_writer(path, flags, mode, timeout_ms);
+  int fd = open(path, flags, mode);
+  if (fd < 0) return -errno;
+  fd_set_kind(fd, K_NONE, -1);
+  return fd;
+}
+
+int ipf_open(const char *path, int flags, mode_t mode) {
+  return ipf_open_timeout(path, flags, mode, -1);
+}
+
+/* ---- private directories ------------------------------------------------------- */
+
+/* Directories still to remove at exit. Slots are claimed with a CAS, so
+ * threads of any world may create them without a lock (a lock would add
+ * happens-before edges that hide the program's races from TSan). */
+#define NTMP 64
+static struct { int used; char path[96]; } tmpdirs[NTMP];
+static int atexit_set;
+
+static void rm_tree(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d) {
+    struct dirent *e;
+    char p[512];
+    while ((e = readdir(d))) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+      unlink(p);
+    }
+    closedir(d);
+  }
+  rmdir(dir);
+}
+
+static void tmpdirs_at_exit(void) {
+  for (int i = 0; i < NTMP; i++)
+    if (__atomic_load_n(&tmpdirs[i].used, __ATOMIC_ACQUIRE) == 2) rm_tree(tmpdirs[i].path);
+}
+
+int ipf_tmpdir(char *dir, size_t cap) {
+  const char *base = getenv("TMPDIR");
+  if (!base || !*base || strlen(base) > 40) base = "/tmp";
+  char t[96];
+  int k = snprintf(t, sizeof t, "%s/ipcfault-XXXXXX", base);
+  if (k < 0 || (size_t)k >= cap) return -ENAMETOOLONG;
+  if (!mkdtemp(t)) return -errno;      /* mkdtemp creates it 0700 */
+  snprintf(dir, cap, "%s", t);
+  if (!__atomic_exchange_n(&atexit_set, 1, __ATOMIC_ACQ_REL)) atexit(tmpdirs_at_exit);
+  for (int i = 0; i < NTMP; i++) {
+    int z = 0;
+    if (__atomic_compare_exchange_n(&tmpdirs[i].used, &z, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+      snprintf(tmpdirs[i].path, sizeof tmpdirs[i].path, "%s", t);
+      __atomic_store_n(&tmpdirs[i].used, 2, __ATOMIC_RELEASE);
+      break;
+    }
+  }
+  return 0;
+}
+
+int ipf_tmpdir_remove(const char *dir) {
+  for (int i = 0; i < NTMP; i++) {
+    if (__atomic_load_n(&tmpdirs[i].used, __ATOMIC_ACQUIRE) == 2 && !strcmp(tmpdirs[i].path, dir)) {
+      int two = 2;
+      if (__atomic_compare_exchange_n(&tmpdirs[i].used, &two, 3, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+        rm_tree(dir);
+        __atomic_store_n(&tmpdirs[i].used, 0, __ATOMIC_RELEASE);
+        return 0;
+      }
+    }
+  }
+  rm_tree(dir);
+  return 0;
+}
