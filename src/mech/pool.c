@@ -258,7 +258,7 @@ int ipf_pool_create(ipf_pool_t **out, int nworkers, size_t capacity, unsigned fl
   if (!p) return -ENOMEM;
   int rc = ipf_queue_create(&p->q, capacity, name ? name : "pool");
   if (rc < 0) { free(p); return rc; }
-  ipf__queue_set_story(p->q, "worker's get", "pool_submit", "wait_completion", story, p);
+  ipf__queue_set_story(p->q, "waits for a task", "pool_submit", "wait_completion", story, p);
   ipf_mutex_init(&p->lock, "pool.lock");
   p->flags = flags;
   p->n = nworkers;
