@@ -1,4 +1,5 @@
 /* The one scenario table: every family in CATALOG.md order. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "registry.h"
@@ -9,8 +10,11 @@ static size_t ntable;
 
 const ipf_scenario *ipf_scenarios(size_t *n) {
   if (!ntable) {
+    /* the selftest scenarios crash the process on purpose: only on request */
+    const char *st = getenv("IPF_SELFTEST");
+    int selftest = st && !strcmp(st, "1");
 #define IPF_X_ADD(f)                                                              \
-    if (&ipf__##f##_nscenarios)                                                   \
+    if (&ipf__##f##_nscenarios && (selftest || strcmp(#f, "selftest")))         \
       for (size_t i = 0; i < ipf__##f##_nscenarios && ntable < MAX_SCENARIOS; i++) \
         table[ntable++] = ipf__##f##_scenarios[i];
     IPF_FAMILIES(IPF_X_ADD)

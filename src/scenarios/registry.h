@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include "ipcfault/run.h"
 
-#define IPF_FAMILIES(X) X(shm) X(pipe) X(fifo) X(mq) X(uds) X(pool)
+#define IPF_FAMILIES(X) X(shm) X(pipe) X(fifo) X(mq) X(uds) X(pool) X(selftest)
 
 #define IPF_X_DECL(f)                                                          \
   extern const ipf_scenario ipf__##f##_scenarios[] __attribute__((weak));      \

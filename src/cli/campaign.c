@@ -1,0 +1,1104 @@
+/* ipcfault campaign: many scenarios x strategies, fork-isolated, findings
+ * deduplicated and shrunk; and ipcfault merge.
+ *
+ * DESIGN. The campaign process itself never runs an execution: it stays
+ * single-threaded and forks a child per (scenario, strategy, plan) cell; the
+ * child runs the cell's executions back to back in-process (thousands per
+ * second, as explore does) and reports each failing one over a pipe. So a
+ * crash (SIGSEGV, abort) or a hang past the wall-clock watchdog costs one
+ * child: the parent records it as a finding at the execution the child was
+ * in (published in shared memory, with the decisions taken so far, so even a
+ * crash leaves a replayable schedule) and forks a new child that goes on from
+ * the next execution. This is a forkserver whose server is the parent:
+ * because the parent has no threads, fork() is safe and cheap, and each
+ * child builds its own pool of parked workers.
+ *
+ * Findings are deduplicated by scenario, kind and place: the oracle that
+ * failed, or the set of blocked threads with digits and addresses removed,
+ * or the crash signal. Each keeps the lowest execution index that found it,
+ * so a sharded campaign merged is the same as an unsharded one. Each
+ * distinct finding is then shrunk in a child of its own: the decisions are
+ * replayed as a byte stream while a delta-debugging loop cuts the tail and
+ * zeroes chunks, keeping a candidate only if it fails the same way with no
+ * more preemptions; the replay line printed is the shrunk one.
+ *
+ * Execution i of a cell belongs to shard I/N when i % N == I. The results
+ * directory holds results.tsv (one line per cell and per finding; what merge
+ * reads), summary.txt, and findings/NNN.txt each with its replay line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "campaign.h"
+#include "ipcfault/fault.h"
+#include "ipcfault/run.h"
+
+#define MIRROR_CAP (1u << 20)
+#define MAX_CELLS 1024
+#define MAX_FINDINGS 4096
+
+typedef struct finding {
+  char scenario[64];
+  char strategy[16];
+  char plan[256];            /* plan file name, "" for the default */
+  char kind[32];
+  char key[512];
+  char message[2048];
+  char schedule[8192];       /* replay line's schedule (shrunk when possible) */
+  long index;                /* execution index in the cell */
+  int rank;                  /* the cell's position: with index, which duplicate to keep */
+  long preempt_before, preempt_after;
+  int crashed;               /* crash or watchdog hang: not shrunk */
+  uint32_t *dec;             /* decisions of the failing execution */
+  size_t ndec;
+} finding;
+
+typedef struct cell {
+  const ipf_scenario *sc;
+  ipf_strategy strategy;
+  const char *plan_file;     /* NULL: default plan */
+  const ipf_plan *plan;
+  long executions;
+  int found;                 /* findings in this cell */
+  int hangs;                 /* watchdog hangs: each costs --watchdog seconds */
+} cell;
+
+typedef struct shared_state {
+  volatile long cur;         /* execution index being run, -1 between */
+  volatile long done;        /* executions finished */
+  volatile size_t mlen;
+  uint32_t mirror[MIRROR_CAP];
+} shared_state;
+
+static struct {
+  long budget;
+  double time_limit;
+  int shard_i, shard_n;
+  uint64_t seed;
+  double watchdog;
+  const char *out;
+  const char *junit;
+  int tap, json, shrink, quiet;
+  ipf_strategy strategies[8]; int nstrat;
+  const char *plan_files[16]; ipf_plan *plans[16]; int nplans;
+  const ipf_scenario *scen[256]; int nscen;
+} O;
+
+static cell cells[MAX_CELLS];
+static int ncells;
+static finding *finds;
+static int nfinds;
+static int tty;
+static long total_execs;
+static double t_start;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die_usage(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "ipcfault: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n");
+  va_end(ap);
+  exit(2);
+}
+
+static const char *strat_name(ipf_strategy s) {
+  switch (s) {
+  case IPF_STRAT_PCT: return "pct";
+  case IPF_STRAT_RR: return "rr";
+  case IPF_STRAT_RANDOM: return "random";
+  default: return "?";
+  }
+}
+
+/* ---- write-fully / read-fully over the child pipe -------------------------- */
+
+static int write_all(int fd, const void *p, size_t n) {
+  const char *c = p;
+  while (n) {
+    ssize_t k = write(fd, c, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    c += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+static int read_all(int fd, void *p, size_t n) {
+  char *c = p;
+  while (n) {
+    ssize_t k = read(fd, c, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    c += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* A record: type, index, preemptions, then three strings and the decisions. */
+enum { REC_FINDING = 1, REC_DONE = 2, REC_SHRUNK = 3 };
+struct rec_head { int32_t type; int32_t lens[3]; int64_t index; int64_t preempt; uint64_t ndec; };
+
+static void send_rec(int fd, int type, long index, long preempt, const char *a, const char *b, const char *c,
+                     const uint32_t *dec, size_t ndec) {
+  struct rec_head h = { type, { (int32_t)strlen(a), (int32_t)strlen(b), (int32_t)strlen(c) }, index, preempt, ndec };
+  write_all(fd, &h, sizeof h);
+  write_all(fd, a, (size_t)h.lens[0]);
+  write_all(fd, b, (size_t)h.lens[1]);
+  write_all(fd, c, (size_t)h.lens[2]);
+  if (ndec) write_all(fd, dec, ndec * sizeof *dec);
+}
+
+/* ---- dedup keys -------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Kind and place, without the digits and addresses that vary between runs. */
+static void make_key(const char *scenario, const char *kind, const char *message, char *key, size_t len) {
+  int place = !strcmp(kind, "deadlock") || !strcmp(kind, "hang") || !strcmp(kind, "threads-alive");
+  if (!place) { snprintf(key, len, "%s|%s", scenario, kind); return; }
+  char buf[2048];
+  snprintf(buf, sizeof buf, "%s", message);
+  char *lines[64];
+  int n = 0;
+  for (char *save, *l = strtok_r(buf, "\n", &save); l && n < 64; l = strtok_r(NULL, "\n", &save)) {
+    if (l == buf) continue;                /* the headline carries the step count */
+    char *w = l;
+    for (char *r = l; *r; r++) {
+      if (r[0] == '0' && r[1] == 'x') { r++; while (r[1] && strchr("0123456789abcdef", r[1])) r++; continue; }
+      if (*r >= '0' && *r <= '9') continue;
+      *w++ = *r;
+    }
+    *w = 0;
+    lines[n++] = l;
+  }
+  qsort(lines, (size_t)n, sizeof *lines, cmp_str);
+  size_t o = (size_t)snprintf(key, len, "%s|%s", scenario, kind);
+  for (int i = 0; i < n && o < len; i++) o += (size_t)snprintf(key + o, len - o, "|%s", lines[i]);
+}
+
+/* ---- the child: one cell's executions ------------------------------------------ */
+
+/* PCT's step estimate is fixed per cell, so that execution i is the same
+ * execution in every shard and every child: the longest of three random
+ * executions (seeds 0-2), measured in a child of its own because a scenario
+ * may crash; 100 when it does. */
+static long pct_estimate(const ipf_scenario *sc, const ipf_plan *plan) {
+  int p[2];
+  if (pipe(p) < 0) return 100;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) { close(p[0]); close(p[1]); return 100; }
+  if (pid == 0) {
+    close(p[0]);
+    long k = 0;
+    for (uint64_t seed = 0; seed < 3; seed++) {
+      ipf_config c;
+      ipf_config_init(&c);
+      c.plan = plan;
+      c.seed = seed;
+      ipf_result r;
+      ipf_exec(sc, &c, &r);
+      if (r.steps > k) k = r.steps;
+      ipf_result_free(&r);
+    }
+    write_all(p[1], &k, sizeof k);
+    _exit(0);
+  }
+  close(p[1]);
+  long k = 0;
+  struct pollfd pf = { p[0], POLLIN, 0 };
+  if (poll(&pf, 1, (int)(O.watchdog * 1000)) <= 0 || read_all(p[0], &k, sizeof k) < 0 || k <= 0) {
+    kill(pid, SIGKILL);
+    k = 100;
+  } else {
+    k += k / 2;
+  }
+  close(p[0]);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+  return k;
+}
+
+static void child_cell(const cell *ce, long from, double deadline, long pct_k, shared_state *sh, int fd) {
+  ipf_config c;
+  ipf_config_init(&c);
+  c.strategy = ce->strategy;
+  c.plan = ce->plan;
+  c.mirror = sh->mirror;
+  c.mirror_cap = MIRROR_CAP;
+  c.mirror_len = &sh->mlen;
+  c.pct_steps = pct_k;
+  for (long i = from; i < O.budget; i++) {
+    if (i % O.shard_n != O.shard_i) continue;
+    if (deadline > 0 && now_s() > deadline) break;
+    c.seed = ipf_exec_seed(O.seed, i);
+    sh->cur = i;
+    ipf_result r;
+    int v = ipf_exec(ce->sc, &c, &r);
+    sh->cur = -1;
+    sh->done++;
+    if (v != IPF_VERDICT_OK)
+      send_rec(fd, REC_FINDING, i, r.preemptions, r.kind, r.message, r.schedule ? r.schedule : "",
+               sh->mirror, sh->mlen < MIRROR_CAP ? sh->mlen : MIRROR_CAP);
+    ipf_result_free(&r);
+  }
+  send_rec(fd, REC_DONE, 0, 0, "", "", "", NULL, 0);
+}
+
+/* ---- shrinking (in a child) ------------------------------------------------------ */
+
+struct trial { int fails; long preempt; uint64_t weight; char *schedule; };
+
+static struct trial try_bytes(const ipf_scenario *sc, const ipf_plan *plan, const unsigned char *b, size_t n,
+                              const char *key, uint32_t *mirror, size_t *mlen) {
+  ipf_config c;
+  ipf_config_init(&c);
+  c.strategy = IPF_STRAT_BYTES;
+  c.plan = plan;
+  c.bytes = b;
+  c.nbytes = n;
+  c.mirror = mirror;
+  c.mirror_cap = MIRROR_CAP;
+  c.mirror_len = (volatile size_t *)mlen;
+  ipf_result r;
+  struct trial t = { 0, 0, 0, NULL };
+  if (ipf_exec(sc, &c, &r) == IPF_VERDICT_BUG) {
+    char k[512];
+    make_key(sc->name, r.kind, r.message, k, sizeof k);
+    if (!strcmp(k, key)) {
+      t.fails = 1;
+      t.preempt = r.preemptions;
+      for (size_t i = 0; i < *mlen && i < MIRROR_CAP; i++) t.weight += mirror[i] ? 1 : 0;
+      t.schedule = r.schedule;
+      r.schedule = NULL;
+    }
+  }
+  ipf_result_free(&r);
+  return t;
+}
+
+static int better(const struct trial *a, const struct trial *b) {
+  if (a->preempt != b->preempt) return a->preempt < b->preempt;
+  return a->weight < b->weight;
+}
+
+static void child_shrink(const ipf_scenario *sc, const ipf_plan *plan, const finding *f, int fd) {
+  static uint32_t mirror[MIRROR_CAP];
+  size_t mlen = 0;
+  for (size_t i = 0; i < f->ndec; i++)
+    if (f->dec[i] > 255) { send_rec(fd, REC_SHRUNK, 0, f->preempt_before, "", "", "", NULL, 0); return; }
+  size_t n = f->ndec;
+  unsigned char *cur = malloc(n + 1), *cand = malloc(n + 1);
+  for (size_t i = 0; i < n; i++) cur[i] = (unsigned char)f->dec[i];
+  struct trial best = try_bytes(sc, plan, cur, n, f->key, mirror, &mlen);
+  if (!best.fails) { send_rec(fd, REC_SHRUNK, 0, f->preempt_before, "", "", "", NULL, 0); return; }
+  int budget = 400;
+  /* 1. the shortest prefix that still fails (past it, every choice is 0) */
+  size_t lo = 0, hi = n;
+  while (lo < hi && budget-- > 0) {
+    size_t mid = lo + (hi - lo) / 2;
+    struct trial t = try_bytes(sc, plan, cur, mid, f->key, mirror, &mlen);
+    if (t.fails && !better(&best, &t)) { hi = mid; free(best.schedule); best = t; }
+    else { lo = mid + 1; free(t.schedule); }
+  }
+  n = hi;
+  /* 2. zero chunks: fewer deviations from the default choice */
+  for (size_t chunk = n / 2 ? n / 2 : 1; chunk >= 1 && budget > 0; chunk /= 2) {
+    for (size_t pos = 0; pos < n && budget > 0; pos += chunk) {
+      size_t end = pos + chunk < n ? pos + chunk : n;
+      int nonzero = 0;
+      for (size_t i = pos; i < end; i++) nonzero |= cur[i];
+      if (!nonzero) continue;
+      memcpy(cand, cur, n);
+      memset(cand + pos, 0, end - pos);
+      budget--;
+      struct trial t = try_bytes(sc, plan, cand, n, f->key, mirror, &mlen);
+      if (t.fails && !better(&best, &t) && (t.preempt < best.preempt || t.weight < best.weight || t.preempt == best.preempt)) {
+        memcpy(cur, cand, n);
+        free(best.schedule);
+        best = t;
+      } else {
+        free(t.schedule);
+      }
+    }
+    if (chunk == 1) break;
+  }
+  send_rec(fd, REC_SHRUNK, 0, best.preempt, best.schedule ? best.schedule : "", "", "", NULL, 0);
+  free(best.schedule);
+  free(cur);
+  free(cand);
+}
+
+/* ---- the parent ---------------------------------------------------------------- */
+
+static void progress(const cell *ce, long done_in_cell, double cell_budget_left) {
+  if (!tty || O.quiet) return;
+  double el = now_s() - t_start;
+  int distinct = nfinds;
+  fprintf(stderr, "\r\033[K%s %s: %ld execs, %.0f/s, %d finding%s, %.0fs elapsed",
+          ce->sc->name, strat_name(ce->strategy), total_execs + done_in_cell,
+          el > 0 ? (total_execs + done_in_cell) / el : 0.0, distinct, distinct == 1 ? "" : "s", el);
+  if (cell_budget_left >= 0) fprintf(stderr, ", %.0fs left", cell_budget_left);
+  else fprintf(stderr, ", %ld%%", O.budget ? 100 * (done_in_cell * O.shard_n) / O.budget : 0);
+}
+
+static finding *add_finding(const cell *ce, const char *kind, const char *msg, const char *sched, long index,
+                            long preempt, const uint32_t *dec, size_t ndec, int crashed) {
+  char key[512];
+  make_key(ce->sc->name, kind, msg, key, sizeof key);
+  int rank = 0;
+  for (int k = 0; k < ncells; k++)
+    if (cells[k].sc == ce->sc && cells[k].strategy == ce->strategy &&
+        !strcmp(cells[k].plan_file ? cells[k].plan_file : "", ce->plan_file ? ce->plan_file : "")) { rank = k; break; }
+  for (int i = 0; i < nfinds; i++) {
+    if (!strcmp(finds[i].key, key)) {
+      /* keep the first cell's, lowest execution's: the one an unsharded run
+       * keeps, whatever order shards are merged in */
+      if (rank > finds[i].rank || (rank == finds[i].rank && index >= finds[i].index)) return NULL;
+      free(finds[i].dec);
+      nfinds--;
+      memmove(&finds[i], &finds[i + 1], (size_t)(nfinds - i) * sizeof *finds);
+      break;
+    }
+  }
+  if (nfinds >= MAX_FINDINGS) return NULL;
+  finding *f = &finds[nfinds++];
+  memset(f, 0, sizeof *f);
+  snprintf(f->scenario, sizeof f->scenario, "%s", ce->sc->name);
+  snprintf(f->strategy, sizeof f->strategy, "%s", strat_name(ce->strategy));
+  snprintf(f->plan, sizeof f->plan, "%s", ce->plan_file ? ce->plan_file : "");
+  snprintf(f->kind, sizeof f->kind, "%s", kind);
+  snprintf(f->key, sizeof f->key, "%s", key);
+  snprintf(f->message, sizeof f->message, "%s", msg);
+  snprintf(f->schedule, sizeof f->schedule, "%s", sched);
+  f->index = index;
+  f->rank = rank;
+  f->preempt_before = f->preempt_after = preempt;
+  f->crashed = crashed;
+  if (ndec) {
+    f->dec = malloc(ndec * sizeof *dec);
+    if (f->dec) { memcpy(f->dec, dec, ndec * sizeof *dec); f->ndec = ndec; }
+  }
+  return f;
+}
+
+static int read_rec(int fd, struct rec_head *h, char **a, char **b, char **c, uint32_t **dec) {
+  if (read_all(fd, h, sizeof *h) < 0) return -1;
+  char **s[3] = { a, b, c };
+  for (int i = 0; i < 3; i++) {
+    if (h->lens[i] < 0 || h->lens[i] > (1 << 24)) return -1;
+    *s[i] = malloc((size_t)h->lens[i] + 1);
+    if (read_all(fd, *s[i], (size_t)h->lens[i]) < 0) return -1;
+    (*s[i])[h->lens[i]] = 0;
+  }
+  *dec = NULL;
+  if (h->ndec) {
+    if (h->ndec > MIRROR_CAP) return -1;
+    *dec = malloc(h->ndec * sizeof **dec);
+    if (read_all(fd, *dec, h->ndec * sizeof **dec) < 0) return -1;
+  }
+  return 0;
+}
+
+static const char *signame(int sig) {
+  switch (sig) {
+  case SIGSEGV: return "SIGSEGV";
+  case SIGABRT: return "SIGABRT";
+  case SIGBUS: return "SIGBUS";
+  case SIGFPE: return "SIGFPE";
+  case SIGILL: return "SIGILL";
+  case SIGKILL: return "SIGKILL";
+  default: return "a signal";
+  }
+}
+
+static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
+  long from = 0;
+  double deadline = cell_seconds > 0 ? now_s() + cell_seconds : 0;
+  long pct_k = ce->strategy == IPF_STRAT_PCT ? pct_estimate(ce->sc, ce->plan) : 0;
+  for (;;) {
+    int p[2];
+    if (pipe(p) < 0) die_usage("pipe: %s", strerror(errno));
+    sh->cur = -1;
+    sh->done = 0;
+    sh->mlen = 0;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) die_usage("fork: %s", strerror(errno));
+    if (pid == 0) {
+      close(p[0]);
+      child_cell(ce, from, deadline, pct_k, sh, p[1]);
+      close(p[1]);
+      _exit(0);
+    }
+    close(p[1]);
+    int done = 0, died = 0, status = 0;
+    long last_done = -1;
+    double last_change = now_s();
+    while (!done) {
+      struct pollfd pf = { p[0], POLLIN, 0 };
+      int k = poll(&pf, 1, 200);
+      if (k > 0) {
+        struct rec_head h;
+        char *a, *b, *c;
+        uint32_t *dec;
+        if (read_rec(p[0], &h, &a, &b, &c, &dec) < 0) { died = 1; break; }
+        if (h.type == REC_DONE) done = 1;
+        else if (h.type == REC_FINDING) {
+          add_finding(ce, a, b, c, (long)h.index, (long)h.preempt, dec, (size_t)h.ndec, 0);
+          ce->found++;
+        }
+        free(a); free(b); free(c); free(dec);
+      }
+      long d = sh->done;
+      if (d != last_done) { last_done = d; last_change = now_s(); }
+      progress(ce, d, deadline > 0 ? deadline - now_s() : -1);
+      if (now_s() - last_change > O.watchdog) {
+        kill(pid, SIGKILL);
+        died = 2;
+        break;
+      }
+    }
+    close(p[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    total_execs += sh->done;
+    ce->executions += sh->done;
+    if (done) return;
+    long at = sh->cur;
+    if (at < 0) {
+      /* died between executions (while reporting): give up on the cell */
+      fprintf(stderr, "%sipcfault: %s %s: child died outside an execution (status %d); cell skipped\n",
+              tty ? "\n" : "", ce->sc->name, strat_name(ce->strategy), status);
+      return;
+    }
+    char msg[512];
+    const char *kind;
+    if (died == 2) {
+      kind = "hang";
+      snprintf(msg, sizeof msg, "hang: execution %ld made no progress for %.0f s of wall-clock time "
+               "(watchdog); the replay schedule stops where it was stuck", at, O.watchdog);
+    } else if (WIFSIGNALED(status)) {
+      kind = "crash";
+      snprintf(msg, sizeof msg, "crash: execution %ld was killed by %s", at, signame(WTERMSIG(status)));
+    } else {
+      kind = "crash";
+      snprintf(msg, sizeof msg, "crash: execution %ld exited the process (status %d)", at,
+               WIFEXITED(status) ? WEXITSTATUS(status) : status);
+    }
+    ipf_config c;
+    ipf_config_init(&c);
+    c.plan = ce->plan;
+    size_t n = sh->mlen < MIRROR_CAP ? sh->mlen : MIRROR_CAP;
+    char *s = ipf_schedule_make(ce->sc, &c, sh->mirror, n);
+    add_finding(ce, kind, msg, s ? s : "", at, 0, NULL, 0, 1);
+    free(s);
+    ce->found++;
+    ce->executions++;
+    total_execs++;
+    from = at + 1;
+    if (died == 2 && ++ce->hangs >= 3) {
+      /* every further hang would cost another watchdog period */
+      fprintf(stderr, "%sipcfault: %s %s: stopped after 3 wall-clock hangs at execution %ld\n", tty ? "\n" : "",
+              ce->sc->name, strat_name(ce->strategy), at);
+      return;
+    }
+    if (from >= O.budget || (deadline > 0 && now_s() > deadline)) return;
+  }
+}
+
+static void shrink_all(void) {
+  for (int i = 0; i < nfinds; i++) {
+    finding *f = &finds[i];
+    if (f->crashed || !f->ndec || !O.shrink) continue;
+    const ipf_scenario *sc = ipf_scenario_find(f->scenario);
+    const ipf_plan *plan = NULL;
+    for (int k = 0; k < ncells; k++)
+      if (cells[k].sc == sc && !strcmp(f->plan, cells[k].plan_file ? cells[k].plan_file : "")) plan = cells[k].plan;
+    int p[2];
+    if (pipe(p) < 0) continue;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(p[0]);
+      child_shrink(sc, plan, f, p[1]);
+      _exit(0);
+    }
+    close(p[1]);
+    struct rec_head h;
+    char *a = NULL, *b = NULL, *c = NULL;
+    uint32_t *dec = NULL;
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    if (poll(&pf, 1, (int)(O.watchdog * 1000 * 4)) > 0 && read_rec(p[0], &h, &a, &b, &c, &dec) == 0 &&
+        h.type == REC_SHRUNK && a[0]) {
+      snprintf(f->schedule, sizeof f->schedule, "%s", a);
+      f->preempt_after = (long)h.preempt;
+    } else {
+      kill(pid, SIGKILL);
+    }
+    free(a); free(b); free(c); free(dec);
+    close(p[0]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+  }
+}
+
+/* ---- reports ---------------------------------------------------------------------- */
+
+static void replay_line(const finding *f, char *buf, size_t len) {
+  snprintf(buf, len, "ipcfault replay %s --schedule %s%s%s", f->scenario, f->schedule,
+           f->plan[0] ? " --plan " : "", f->plan);
+}
+
+static void xml_text(FILE *o, const char *s) {
+  for (; *s; s++) {
+    switch (*s) {
+    case '<': fputs("&lt;", o); break;
+    case '>': fputs("&gt;", o); break;
+    case '&': fputs("&amp;", o); break;
+    case '"': fputs("&quot;", o); break;
+    default:
+      if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') fputc(' ', o);
+      else fputc(*s, o);
+    }
+  }
+}
+
+static void json_text(FILE *o, const char *s) {
+  fputc('"', o);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(o, "\\%c", c);
+    else if (c == '\n') fputs("\\n", o);
+    else if (c < 0x20) fprintf(o, "\\u%04x", c);
+    else fputc(c, o);
+  }
+  fputc('"', o);
+}
+
+/* A scenario passes when what was found matches what it is expected to do. */
+static int scenario_found(const ipf_scenario *sc) {
+  for (int i = 0; i < nfinds; i++) if (!strcmp(finds[i].scenario, sc->name)) return 1;
+  return 0;
+}
+static long scenario_execs(const ipf_scenario *sc) {
+  long n = 0;
+  for (int i = 0; i < ncells; i++) if (cells[i].sc == sc) n += cells[i].executions;
+  return n;
+}
+static int scenario_ok(const ipf_scenario *sc) {
+  int found = scenario_found(sc);
+  return sc->expect == IPF_EXPECT_BUG ? found : !found;
+}
+
+static void write_junit(const char *path, double secs) {
+  FILE *o = fopen(path, "w");
+  if (!o) die_usage("--junit %s: %s", path, strerror(errno));
+  int failures = 0;
+  for (int i = 0; i < O.nscen; i++) failures += !scenario_ok(O.scen[i]);
+  fprintf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+  fprintf(o, "<testsuites name=\"ipcfault\" tests=\"%d\" failures=\"%d\" errors=\"0\" time=\"%.3f\">\n",
+          O.nscen, failures, secs);
+  fprintf(o, "  <testsuite name=\"ipcfault.campaign\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
+          O.nscen, failures, secs);
+  for (int i = 0; i < O.nscen; i++) {
+    const ipf_scenario *sc = O.scen[i];
+    fprintf(o, "    <testcase classname=\"ipcfault.%.*s\" name=\"", (int)strcspn(sc->name, "/"), sc->name);
+    xml_text(o, sc->name);
+    fprintf(o, "\" time=\"0\">\n");
+    if (!scenario_ok(sc)) {
+      if (sc->expect == IPF_EXPECT_BUG) {
+        fprintf(o, "      <failure message=\"expected bug not found\" type=\"missed\">expected bug not found in %ld executions</failure>\n",
+                scenario_execs(sc));
+      } else {
+        for (int k = 0; k < nfinds; k++) {
+          if (strcmp(finds[k].scenario, sc->name)) continue;
+          char rl[9000];
+          replay_line(&finds[k], rl, sizeof rl);
+          fprintf(o, "      <failure message=\"");
+          xml_text(o, finds[k].kind);
+          fprintf(o, "\" type=\"");
+          xml_text(o, finds[k].kind);
+          fprintf(o, "\">");
+          xml_text(o, finds[k].message);
+          fprintf(o, "\nReplay: ");
+          xml_text(o, rl);
+          fprintf(o, "</failure>\n");
+          break;
+        }
+      }
+    }
+    fprintf(o, "      <system-out>");
+    for (int k = 0; k < nfinds; k++) {
+      if (strcmp(finds[k].scenario, sc->name)) continue;
+      char rl[9000];
+      replay_line(&finds[k], rl, sizeof rl);
+      xml_text(o, finds[k].kind);
+      fprintf(o, ": ");
+      xml_text(o, rl);
+      fprintf(o, "\n");
+    }
+    fprintf(o, "</system-out>\n    </testcase>\n");
+  }
+  fprintf(o, "  </testsuite>\n</testsuites>\n");
+  fclose(o);
+}
+
+static void write_tap(FILE *o) {
+  fprintf(o, "TAP version 13\n1..%d\n", O.nscen);
+  for (int i = 0; i < O.nscen; i++) {
+    const ipf_scenario *sc = O.scen[i];
+    int ok = scenario_ok(sc);
+    fprintf(o, "%s %d - %s (expect %s)\n", ok ? "ok" : "not ok", i + 1, sc->name,
+            sc->expect == IPF_EXPECT_BUG ? "bug" : sc->expect == IPF_EXPECT_OK ? "ok" : "tsan");
+    for (int k = 0; k < nfinds; k++) {
+      if (strcmp(finds[k].scenario, sc->name)) continue;
+      char rl[9000];
+      replay_line(&finds[k], rl, sizeof rl);
+      fprintf(o, "  # %s: %s\n", finds[k].kind, rl);
+    }
+  }
+}
+
+/* JSON schema "ipcfault.campaign/1": documented in README. */
+static void write_json(FILE *o, double secs) {
+  fprintf(o, "{\"schema\":\"ipcfault.campaign/1\",\"shard\":\"%d/%d\",\"seed\":%" PRIu64
+          ",\"executions\":%ld,\"seconds\":%.3f,\"scenarios\":[", O.shard_i, O.shard_n, O.seed, total_execs, secs);
+  for (int i = 0; i < O.nscen; i++) {
+    const ipf_scenario *sc = O.scen[i];
+    fprintf(o, "%s{\"name\":", i ? "," : "");
+    json_text(o, sc->name);
+    fprintf(o, ",\"expect\":\"%s\",\"executions\":%ld,\"passed\":%s}",
+            sc->expect == IPF_EXPECT_BUG ? "bug" : sc->expect == IPF_EXPECT_OK ? "ok" : "tsan",
+            scenario_execs(sc), scenario_ok(sc) ? "true" : "false");
+  }
+  fprintf(o, "],\"findings\":[");
+  for (int k = 0; k < nfinds; k++) {
+    const finding *f = &finds[k];
+    char rl[9000];
+    replay_line(f, rl, sizeof rl);
+    fprintf(o, "%s{\"scenario\":", k ? "," : "");
+    json_text(o, f->scenario);
+    fprintf(o, ",\"strategy\":\"%s\",\"kind\":", f->strategy);
+    json_text(o, f->kind);
+    fprintf(o, ",\"key\":");
+    json_text(o, f->key);
+    fprintf(o, ",\"message\":");
+    json_text(o, f->message);
+    fprintf(o, ",\"execution\":%ld,\"schedule\":", f->index);
+    json_text(o, f->schedule);
+    fprintf(o, ",\"plan\":");
+    json_text(o, f->plan);
+    fprintf(o, ",\"preemptions_found\":%ld,\"preemptions_shrunk\":%ld,\"replay\":", f->preempt_before,
+            f->preempt_after);
+    json_text(o, rl);
+    fprintf(o, "}");
+  }
+  fprintf(o, "]}\n");
+}
+
+/* results.tsv: what merge reads. One record per line, fields tab-separated,
+ * tabs/newlines/backslashes in text escaped as \t \n \\. */
+static void tsv_field(FILE *o, const char *s) {
+  for (; *s; s++) {
+    if (*s == '\t') fputs("\\t", o);
+    else if (*s == '\n') fputs("\\n", o);
+    else if (*s == '\\') fputs("\\\\", o);
+    else fputc(*s, o);
+  }
+}
+
+static void write_results(double secs) {
+  if (mkdir(O.out, 0755) < 0 && errno != EEXIST) die_usage("--out %s: %s", O.out, strerror(errno));
+  char path[4096];
+  snprintf(path, sizeof path, "%s/findings", O.out);
+  if (mkdir(path, 0755) < 0 && errno != EEXIST) die_usage("--out %s: %s", path, strerror(errno));
+  snprintf(path, sizeof path, "%s/results.tsv", O.out);
+  FILE *o = fopen(path, "w");
+  if (!o) die_usage("--out: %s: %s", path, strerror(errno));
+  fprintf(o, "ipcfault-results\t1\tshard\t%d/%d\tseed\t%" PRIu64 "\tbudget\t%ld\n", O.shard_i, O.shard_n, O.seed, O.budget);
+  for (int i = 0; i < ncells; i++)
+    fprintf(o, "cell\t%s\t%s\t%s\t%ld\n", cells[i].sc->name, strat_name(cells[i].strategy),
+            cells[i].plan_file ? cells[i].plan_file : "-", cells[i].executions);
+  for (int k = 0; k < nfinds; k++) {
+    const finding *f = &finds[k];
+    fprintf(o, "finding\t%s\t%s\t%s\t%ld\t%ld\t%ld\t", f->scenario, f->strategy, f->plan[0] ? f->plan : "-",
+            f->index, f->preempt_before, f->preempt_after);
+    tsv_field(o, f->kind); fputc('\t', o);
+    tsv_field(o, f->key); fputc('\t', o);
+    tsv_field(o, f->message); fputc('\t', o);
+    tsv_field(o, f->schedule); fputc('\n', o);
+  }
+  fclose(o);
+  for (int k = 0; k < nfinds; k++) {
+    snprintf(path, sizeof path, "%s/findings/%03d.txt", O.out, k + 1);
+    FILE *f = fopen(path, "w");
+    if (!f) continue;
+    char rl[9000];
+    replay_line(&finds[k], rl, sizeof rl);
+    fprintf(f, "scenario: %s\nkind: %s\nstrategy: %s\nexecution: %ld\npreemptions: %ld found, %ld after shrinking\n\n%s\n\nreplay:\n  %s\n",
+            finds[k].scenario, finds[k].kind, finds[k].strategy, finds[k].index, finds[k].preempt_before,
+            finds[k].preempt_after, finds[k].message, rl);
+    fclose(f);
+  }
+  snprintf(path, sizeof path, "%s/summary.txt", O.out);
+  o = fopen(path, "w");
+  if (o) { ipf__campaign_summary(o, secs); fclose(o); }
+  snprintf(path, sizeof path, "%s/results.json", O.out);
+  o = fopen(path, "w");
+  if (o) { write_json(o, secs); fclose(o); }
+}
+
+void ipf__campaign_summary(FILE *o, double secs) {
+  fprintf(o, "campaign: %d scenario%s, %ld executions in %.1f s (%.0f/s), shard %d/%d, %d distinct finding%s\n",
+          O.nscen, O.nscen == 1 ? "" : "s", total_execs, secs, secs > 0 ? total_execs / secs : 0.0, O.shard_i,
+          O.shard_n, nfinds, nfinds == 1 ? "" : "s");
+  for (int i = 0; i < O.nscen; i++) {
+    const ipf_scenario *sc = O.scen[i];
+    const char *exp = sc->expect == IPF_EXPECT_BUG ? "bug" : sc->expect == IPF_EXPECT_OK ? "ok" : "tsan";
+    fprintf(o, "%-5s %-34s expect %-4s %s\n", scenario_ok(sc) ? "PASS" : "FAIL", sc->name, exp,
+            scenario_found(sc) ? "found" : "nothing found");
+    for (int k = 0; k < nfinds; k++) {
+      if (strcmp(finds[k].scenario, sc->name)) continue;
+      char rl[9000];
+      replay_line(&finds[k], rl, sizeof rl);
+      int head = (int)strcspn(finds[k].message, "\n");
+      fprintf(o, "      %s (execution %ld, %s, preemptions %ld -> %ld)\n        %.*s\n        %s\n", finds[k].kind,
+              finds[k].index, finds[k].strategy, finds[k].preempt_before, finds[k].preempt_after, head,
+              finds[k].message, rl);
+    }
+  }
+}
+
+/* ---- option parsing ------------------------------------------------------------------ */
+
+static long num(const char *opt, const char *v, long min, long max) {
+  if (!v) die_usage("%s needs a value", opt);
+  char *e;
+  errno = 0;
+  long long n = strtoll(v, &e, 10);
+  if (errno || e == v || *e || n < min || n > max)
+    die_usage("%s: '%s' is not a whole number from %ld to %ld", opt, v, min, max);
+  return (long)n;
+}
+
+static double duration(const char *v) {
+  if (!v) die_usage("--time needs a value such as 30s, 5m or 1h");
+  char *e;
+  errno = 0;
+  double d = strtod(v, &e);
+  if (errno || e == v || d <= 0) die_usage("--time: '%s' is not a duration such as 30s, 5m or 1h", v);
+  if (!*e || !strcmp(e, "s")) return d;
+  if (!strcmp(e, "m")) return d * 60;
+  if (!strcmp(e, "h")) return d * 3600;
+  die_usage("--time: '%s' is not a duration such as 30s, 5m or 1h", v);
+}
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  size_t cap = 4096, n = 0;
+  char *s = malloc(cap);
+  size_t k;
+  while (s && (k = fread(s + n, 1, cap - n - 1, f)) > 0) {
+    n += k;
+    if (n + 1 >= cap) { char *t = realloc(s, cap *= 2); if (!t) { free(s); s = NULL; break; } s = t; }
+  }
+  fclose(f);
+  if (s) s[n] = 0;
+  return s;
+}
+
+static const char *campaign_help =
+  "usage: ipcfault campaign [SCENARIO|GLOB ...] [options]\n"
+  "\n"
+  "Run many executions of many scenarios, each cell in a forked child, so that a\n"
+  "crash or a hang is recorded as a finding and the campaign goes on. Findings are\n"
+  "deduplicated and shrunk; each gets a replay line. No SCENARIO: the whole catalog.\n"
+  "\n"
+  "  --strategy S      pct, random or rr; repeat for several (default: pct and random)\n"
+  "  --plan FILE       a fault plan instead of each scenario's default; repeat for several\n"
+  "                    ('none' for no faults)\n"
+  "  --budget N        executions per scenario, strategy and plan (default 1000)\n"
+  "  --time T          instead of --budget: total wall-clock time (30s, 5m, 1h)\n"
+  "  --seed N          first seed (default 1)\n"
+  "  --shard I/N       run only executions i with i %% N == I (0 <= I < N)\n"
+  "  --watchdog SEC    an execution making no progress this long is a hang (default 10)\n"
+  "  --out DIR         results directory (default results): results.tsv, results.json,\n"
+  "                    summary.txt, findings/NNN.txt\n"
+  "  --junit FILE      JUnit XML, one testcase per scenario\n"
+  "  --tap             TAP on stdout instead of the summary\n"
+  "  --json            the results JSON (schema ipcfault.campaign/1) on stdout\n"
+  "  --no-shrink       keep schedules as found\n"
+  "  -q, --quiet       no progress line\n"
+  "\n"
+  "A scenario passes when the campaign agrees with its expected verdict: a bug\n"
+  "scenario was found, an ok scenario was not. Exit 0 when all pass, 1 otherwise,\n"
+  "2 on bad usage.\n";
+
+int ipf__cmd_campaign(int argc, char **argv) {
+  memset(&O, 0, sizeof O);
+  O.budget = 1000;
+  O.shard_n = 1;
+  O.seed = 1;
+  O.watchdog = 10;
+  O.out = "results";
+  O.shrink = 1;
+  const char *pats[256];
+  int npats = 0;
+  int budget_set = 0;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(campaign_help, stdout); return 0; }
+    else if (!strcmp(a, "--strategy")) {
+      if (!v) die_usage("--strategy needs a value: pct, random or rr");
+      ipf_strategy s;
+      if (!strcmp(v, "pct")) s = IPF_STRAT_PCT;
+      else if (!strcmp(v, "random")) s = IPF_STRAT_RANDOM;
+      else if (!strcmp(v, "rr")) s = IPF_STRAT_RR;
+      else die_usage("--strategy: unknown strategy '%s' (pct, random or rr)", v);
+      if (O.nstrat >= 8) die_usage("--strategy: at most 8");
+      O.strategies[O.nstrat++] = s;
+      i++;
+    } else if (!strcmp(a, "--plan")) {
+      if (!v) die_usage("--plan needs a file (or 'none')");
+      if (O.nplans >= 16) die_usage("--plan: at most 16");
+      ipf_plan *p = NULL;
+      if (!strcmp(v, "none")) p = ipf_plan_new();
+      else {
+        char *text = slurp(v);
+        if (!text) die_usage("--plan %s: %s", v, strerror(errno));
+        char err[512];
+        if (ipf_plan_parse(text, v, &p, err, sizeof err) != 0) { free(text); die_usage("%s", err); }
+        free(text);
+      }
+      O.plan_files[O.nplans] = v;
+      O.plans[O.nplans++] = p;
+      i++;
+    } else if (!strcmp(a, "--budget")) { O.budget = num(a, v, 1, 1000000000L); budget_set = 1; i++; }
+    else if (!strcmp(a, "--time")) { O.time_limit = duration(v); i++; }
+    else if (!strcmp(a, "--seed")) { O.seed = (uint64_t)num(a, v, 0, 0x7fffffffffffffffL); i++; }
+    else if (!strcmp(a, "--watchdog")) { O.watchdog = (double)num(a, v, 1, 86400); i++; }
+    else if (!strcmp(a, "--shard")) {
+      if (!v) die_usage("--shard needs I/N, e.g. 0/4");
+      int si, sn, used = 0;
+      if (sscanf(v, "%d/%d%n", &si, &sn, &used) != 2 || v[used] || sn < 1 || si < 0 || si >= sn)
+        die_usage("--shard: '%s' is not I/N with 0 <= I < N", v);
+      O.shard_i = si;
+      O.shard_n = sn;
+      i++;
+    } else if (!strcmp(a, "--out")) { if (!v) die_usage("--out needs a directory"); O.out = v; i++; }
+    else if (!strcmp(a, "--junit")) { if (!v) die_usage("--junit needs a file"); O.junit = v; i++; }
+    else if (!strcmp(a, "--tap")) O.tap = 1;
+    else if (!strcmp(a, "--json")) O.json = 1;
+    else if (!strcmp(a, "--no-shrink")) O.shrink = 0;
+    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) O.quiet = 1;
+    else if (a[0] == '-') die_usage("campaign: unknown option '%s' (see 'ipcfault campaign --help')", a);
+    else if (npats < 256) pats[npats++] = a;
+  }
+  if (O.time_limit > 0 && budget_set) die_usage("campaign: give --budget or --time, not both");
+  if (O.time_limit > 0) O.budget = 1000000000L;
+  if (O.tap && O.json) die_usage("campaign: --tap and --json both want stdout; pick one");
+  if (!O.nstrat) { O.strategies[0] = IPF_STRAT_PCT; O.strategies[1] = IPF_STRAT_RANDOM; O.nstrat = 2; }
+  size_t n;
+  const ipf_scenario *all = ipf_scenarios(&n);
+  for (size_t k = 0; k < n; k++) {
+    int take = npats == 0;
+    for (int p = 0; p < npats && !take; p++) take = fnmatch(pats[p], all[k].name, 0) == 0;
+    if (take && O.nscen < 256) O.scen[O.nscen++] = &all[k];
+  }
+  for (int p = 0; p < npats; p++) {
+    int hit = 0;
+    for (size_t k = 0; k < n && !hit; k++) hit = fnmatch(pats[p], all[k].name, 0) == 0;
+    if (!hit) die_usage("campaign: '%s' matches no scenario ('ipcfault list' shows them)", pats[p]);
+  }
+  for (int s = 0; s < O.nscen; s++)
+    for (int t = 0; t < O.nstrat; t++)
+      for (int p = 0; p < (O.nplans ? O.nplans : 1); p++) {
+        if (ncells >= MAX_CELLS) die_usage("campaign: more than %d cells", MAX_CELLS);
+        cell *c = &cells[ncells++];
+        c->sc = O.scen[s];
+        c->strategy = O.strategies[t];
+        c->plan_file = O.nplans ? O.plan_files[p] : NULL;
+        c->plan = O.nplans ? O.plans[p] : NULL;
+      }
+  finds = calloc(MAX_FINDINGS, sizeof *finds);
+  shared_state *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (!finds || sh == MAP_FAILED) die_usage("campaign: out of memory");
+  tty = isatty(2);
+  t_start = now_s();
+  double per_cell = O.time_limit > 0 ? O.time_limit / ncells : 0;
+  for (int i = 0; i < ncells; i++) run_cell(&cells[i], per_cell, sh);
+  if (tty && !O.quiet) fprintf(stderr, "\r\033[K");
+  shrink_all();
+  double secs = now_s() - t_start;
+  write_results(secs);
+  if (O.junit) write_junit(O.junit, secs);
+  if (O.tap) write_tap(stdout);
+  else if (O.json) write_json(stdout, secs);
+  else ipf__campaign_summary(stdout, secs);
+  int all_ok = 1;
+  for (int i = 0; i < O.nscen; i++) all_ok &= scenario_ok(O.scen[i]);
+  munmap(sh, sizeof *sh);
+  for (int k = 0; k < nfinds; k++) free(finds[k].dec);
+  free(finds);
+  for (int p = 0; p < O.nplans; p++) ipf_plan_free(O.plans[p]);
+  return all_ok ? 0 : 1;
+}
+
+/* ---- merge ------------------------------------------------------------------------------ */
+
+/* Split a results.tsv line in place into at most max fields, unescaping. */
+static int split_tsv(char *line, char **f, int max) {
+  int n = 0;
+  char *w = line, *start = line;
+  for (char *r = line;; r++) {
+    if (*r == '\t' || *r == '\n' || *r == 0) {
+      int end = *r == 0 || *r == '\n';
+      *w++ = 0;
+      if (n < max) f[n++] = start;
+      if (end) break;
+      start = w;
+    } else if (*r == '\\' && r[1]) {
+      r++;
+      *w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r;
+    } else {
+      *w++ = *r;
+    }
+  }
+  return n;
+}
+
+static ipf_strategy strat_of(const char *s, int *ok) {
+  *ok = 1;
+  if (!strcmp(s, "pct")) return IPF_STRAT_PCT;
+  if (!strcmp(s, "random")) return IPF_STRAT_RANDOM;
+  if (!strcmp(s, "rr")) return IPF_STRAT_RR;
+  *ok = 0;
+  return IPF_STRAT_RANDOM;
+}
+
+static const char *merge_help =
+  "usage: ipcfault merge DIR... [--out DIR] [--junit FILE] [--tap | --json]\n"
+  "\n"
+  "Combine the results directories of sharded campaigns (each DIR holds a\n"
+  "results.tsv written by 'ipcfault campaign --shard I/N --out DIR') into one, as\n"
+  "if the campaign had run unsharded. Exit 0 when every scenario passes, 1 if not,\n"
+  "2 on bad input (a malformed results.tsv is named with its line).\n";
+
+int ipf__cmd_merge(int argc, char **argv) {
+  memset(&O, 0, sizeof O);
+  O.out = "results";
+  O.shard_n = 1;
+  const char *dirs[256];
+  int ndirs = 0;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(merge_help, stdout); return 0; }
+    else if (!strcmp(a, "--out")) { if (!v) die_usage("--out needs a directory"); O.out = v; i++; }
+    else if (!strcmp(a, "--junit")) { if (!v) die_usage("--junit needs a file"); O.junit = v; i++; }
+    else if (!strcmp(a, "--tap")) O.tap = 1;
+    else if (!strcmp(a, "--json")) O.json = 1;
+    else if (a[0] == '-') die_usage("merge: unknown option '%s' (see 'ipcfault merge --help')", a);
+    else if (ndirs < 256) dirs[ndirs++] = a;
+  }
+  if (!ndirs) die_usage("merge needs at least one results directory");
+  if (O.tap && O.json) die_usage("merge: --tap and --json both want stdout; pick one");
+  finds = calloc(MAX_FINDINGS, sizeof *finds);
+  if (!finds) die_usage("merge: out of memory");
+  int shards_seen = 0, shard_n = 0;
+  for (int d = 0; d < ndirs; d++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.tsv", dirs[d]);
+    FILE *in = fopen(path, "r");
+    if (!in) die_usage("merge: %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    while (getline(&line, &cap, in) > 0) {
+      lineno++;
+      char *f[12];
+      int n = split_tsv(line, f, 12);
+      if (lineno == 1) {
+        int si, sn, used = 0;
+        if (n < 8 || strcmp(f[0], "ipcfault-results") || strcmp(f[1], "1") ||
+            sscanf(f[3], "%d/%d%n", &si, &sn, &used) != 2 || f[3][used] || sn < 1 || si < 0 || si >= sn)
+          die_usage("merge: %s:1: not an ipcfault results file (version 1)", path);
+        if (shard_n && sn != shard_n) die_usage("merge: %s:1: shard %d/%d does not match the others' /%d", path, si, sn, shard_n);
+        shard_n = sn;
+        shards_seen |= 1 << (si < 30 ? si : 30);
+        O.seed = strtoull(f[5], NULL, 10);
+        O.budget = strtol(f[7], NULL, 10);
+        continue;
+      }
+      int ok;
+      if (n == 5 && !strcmp(f[0], "cell")) {
+        const ipf_scenario *sc = ipf_scenario_find(f[1]);
+        ipf_strategy st = strat_of(f[2], &ok);
+        if (!sc || !ok) die_usage("merge: %s:%ld: unknown scenario or strategy", path, lineno);
+        cell *c = NULL;
+        for (int k = 0; k < ncells; k++)
+          if (cells[k].sc == sc && cells[k].strategy == st &&
+              !strcmp(cells[k].plan_file ? cells[k].plan_file : "-", f[3])) c = &cells[k];
+        if (!c) {
+          if (ncells >= MAX_CELLS) die_usage("merge: too many cells");
+          c = &cells[ncells++];
+          c->sc = sc;
+          c->strategy = st;
+          c->plan_file = strcmp(f[3], "-") ? strdup(f[3]) : NULL;
+          int have = 0;
+          for (int s = 0; s < O.nscen; s++) have |= O.scen[s] == sc;
+          if (!have && O.nscen < 256) O.scen[O.nscen++] = sc;
+        }
+        c->executions += strtol(f[4], NULL, 10);
+        total_execs += strtol(f[4], NULL, 10);
+      } else if (n == 11 && !strcmp(f[0], "finding")) {
+        const ipf_scenario *sc = ipf_scenario_find(f[1]);
+        ipf_strategy st = strat_of(f[2], &ok);
+        if (!sc || !ok) die_usage("merge: %s:%ld: unknown scenario or strategy", path, lineno);
+        cell tmp = { sc, st, strcmp(f[3], "-") ? f[3] : NULL, NULL, 0, 0, 0 };
+        finding *fd = add_finding(&tmp, f[7], f[9], f[10], strtol(f[4], NULL, 10), strtol(f[5], NULL, 10), NULL, 0, 0);
+        if (fd) {
+          fd->preempt_after = strtol(f[6], NULL, 10);
+          snprintf(fd->key, sizeof fd->key, "%s", f[8]);
+        }
+      } else {
+        die_usage("merge: %s:%ld: expected a 'cell' or 'finding' record", path, lineno);
+      }
+    }
+    free(line);
+    fclose(in);
+  }
+  (void)shards_seen;
+  O.shard_i = 0;
+  O.shard_n = 1;
+  write_results(0);
+  if (O.junit) write_junit(O.junit, 0);
+  if (O.tap) write_tap(stdout);
+  else if (O.json) write_json(stdout, 0);
+  else ipf__campaign_summary(stdout, 0);
+  int all_ok = 1;
+  for (int i = 0; i < O.nscen; i++) all_ok &= scenario_ok(O.scen[i]);
+  return all_ok ? 0 : 1;
+}

@@ -1,0 +1,11 @@
+/* Commands of the ipcfault CLI that live outside main.c. Each takes the
+ * whole argv (argv[1] is the command) and returns the exit code. */
+#ifndef IPCFAULT_CLI_CAMPAIGN_H
+#define IPCFAULT_CLI_CAMPAIGN_H
+#include <stdio.h>
+
+int ipf__cmd_campaign(int argc, char **argv);
+int ipf__cmd_merge(int argc, char **argv);
+void ipf__campaign_summary(FILE *o, double secs);
+
+#endif
