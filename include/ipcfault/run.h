@@ -121,8 +121,34 @@ int ipf_failed(void);
 extern unsigned ipf__bugs;
 #define IPF_BUG(b) (__builtin_expect(!!(ipf__bugs & (b)), 0))
 
-/* The scenario table (all families, CATALOG.md order). */
+/* The scenario table: the catalog's families (when linked, in CATALOG.md
+ * order), then every scenario registered with ipf_register_scenario or
+ * IPF_SCENARIO. */
 const ipf_scenario *ipf_scenarios(size_t *n);
+/* Add sc (not copied; must outlive the program's use of the table).
+ * Returns 0, -EEXIST for a name already present, -ENOSPC when full. */
+int ipf_register_scenario(const ipf_scenario *sc);
+
+/* Define a scenario of your own, registered before main runs:
+ *
+ *   IPF_SCENARIO(myq_race, "myq/race", IPF_EXPECT_OK, "two consumers, one item") {
+ *     ... start threads, join them, ipf_check(...) ...
+ *   }
+ *
+ * Link ipcfault_main (pkg-config ipcfault-main, or the CMake target
+ * ipcfault::ipcfault_main) and the program is an ipcfault command line over
+ * your scenarios: list, run, explore, replay, sweep, campaign. */
+#define IPF_SCENARIO(ident, name, expect, summary)                                  \
+  static void ipf__body_##ident(void);                                              \
+  static const ipf_scenario ipf__sc_##ident = { (name), (expect), (summary),        \
+                                                ipf__body_##ident, 0, 0, NULL };    \
+  __attribute__((constructor)) static void ipf__reg_##ident(void) {                 \
+    ipf_register_scenario(&ipf__sc_##ident);                                        \
+  }                                                                                 \
+  static void ipf__body_##ident(void)
+
+/* The ipcfault command line (what main() of the ipcfault binary calls). */
+int ipf_main(int argc, char **argv);
 const ipf_scenario *ipf_scenario_find(const char *name);
 
 /* The schedule string of decisions dec[0..n) taken by sc under cfg (malloc). */

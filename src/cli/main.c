@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "campaign.h"
 #include "ipcfault/error.h"
 #include "ipcfault/fault.h"
 #include "ipcfault/run.h"
@@ -67,6 +68,10 @@ static const char *help_text =
   "                                   give the same --plan/--fault as the recording)\n"
   "  sweep SCENARIO [--site GLOB]     fail the Nth call of each site, N = 1, 2, ...,\n"
   "                                   once transient, once persistent; table of outcomes\n"
+  "  campaign [SCENARIO|GLOB ...]     many scenarios and strategies, fork-isolated: crashes\n"
+  "                                   and hangs become findings; dedup, shrink, reports\n"
+  "                                   ('ipcfault campaign --help')\n"
+  "  merge DIR...                     combine sharded campaign results\n"
   "  help                             this text\n"
   "\n"
   "options:\n"
@@ -868,8 +873,13 @@ static int cmd_sweep(const struct opts *o) {
   return bugs ? EXIT_BUG : 0;
 }
 
-int main(int argc, char **argv) {
+/* The whole command line; main() is in entry.c, so that a user's test
+ * binary linked with ipcfault_main gets the same commands over its own
+ * scenarios (ipcfault/run.h, IPF_SCENARIO). */
+int ipf_main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
+  if (argc > 1 && !strcmp(argv[1], "campaign")) return ipf__cmd_campaign(argc, argv);
+  if (argc > 1 && !strcmp(argv[1], "merge")) return ipf__cmd_merge(argc, argv);
   struct opts o;
   parse(argc, argv, &o);
   setup_signals();

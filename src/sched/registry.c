@@ -1,15 +1,30 @@
-/* The one scenario table: every family in CATALOG.md order. */
+/* The one scenario table: the catalog's families in CATALOG.md order (when
+ * the catalog is linked: its tables are referenced weakly), then the
+ * scenarios a program registers itself (IPF_SCENARIO). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry.h"
+#include "../scenarios/registry.h"
 
 #define MAX_SCENARIOS 256
 static ipf_scenario table[MAX_SCENARIOS];
 static size_t ntable;
+static const ipf_scenario *registered[MAX_SCENARIOS];
+static size_t nregistered, nregistered_in_table;
+static int catalog_done;
+
+int ipf_register_scenario(const ipf_scenario *sc) {
+  for (size_t i = 0; i < nregistered; i++)
+    if (!strcmp(registered[i]->name, sc->name)) return -EEXIST;
+  if (nregistered >= MAX_SCENARIOS) return -ENOSPC;
+  registered[nregistered++] = sc;
+  return 0;
+}
 
 const ipf_scenario *ipf_scenarios(size_t *n) {
-  if (!ntable) {
+  if (!catalog_done) {
+    catalog_done = 1;
     /* the selftest scenarios crash the process on purpose: only on request */
     const char *st = getenv("IPF_SELFTEST");
     int selftest = st && !strcmp(st, "1");
@@ -20,6 +35,8 @@ const ipf_scenario *ipf_scenarios(size_t *n) {
     IPF_FAMILIES(IPF_X_ADD)
 #undef IPF_X_ADD
   }
+  while (nregistered_in_table < nregistered && ntable < MAX_SCENARIOS)
+    table[ntable++] = *registered[nregistered_in_table++];
   *n = ntable;
   return table;
 }
