@@ -95,6 +95,14 @@ int ipf_io_disconnect(int fd);
 int ipf_tmpdir(char *dir, size_t cap);
 int ipf_tmpdir_remove(const char *dir);
 
+/* Internal, for oracles: how many injected faults that can make a call
+ * fail (error, epipe, eof, reset, a cut frame; not short, eintr or delay)
+ * the io wrappers and channels carried out since the last reset. An error
+ * reported when this is 0 was not caused by a fault. */
+long ipf__io_disruptions(void);
+void ipf__io_disruptions_reset(void);
+void ipf__io_disrupted(void);
+
 /* Loops that survive short transfers and EINTR.
  * ipf_read_full: reads exactly n bytes; returns n, or the count read before
  *   end of file (< n, 0 at a clean EOF), or a negative errno (bytes already

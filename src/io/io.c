@@ -226,6 +226,11 @@ int ipf_io_disconnect(int fd) {
   return rc;
 }
 
+static long disruptions;
+long ipf__io_disruptions(void) { return __atomic_load_n(&disruptions, __ATOMIC_RELAXED); }
+void ipf__io_disruptions_reset(void) { __atomic_store_n(&disruptions, 0, __ATOMIC_RELAXED); }
+void ipf__io_disrupted(void) { __atomic_add_fetch(&disruptions, 1, __ATOMIC_RELAXED); }
+
 /* ---- faults -------------------------------------------------------------------- */
 
 #ifdef IPF_FAULTS
@@ -253,16 +258,18 @@ static ssize_t fault_xfer(int site, int fd, size_t *n, int writing) {
   int act = ipf_fault(site, &arg);
   switch (act) {
   case IPF_ACT_OFF: case IPF_ACT_DELAY: return GO;
-  case IPF_ACT_ERROR: return -(arg > 0 ? arg : EIO);
+  case IPF_ACT_ERROR: ipf__io_disrupted(); return -(arg > 0 ? arg : EIO);
   case IPF_ACT_EINTR: return -EINTR;
-  case IPF_ACT_EPIPE: return -EPIPE;
+  case IPF_ACT_EPIPE: ipf__io_disrupted(); return -EPIPE;
   case IPF_ACT_SHORT:
     if (splittable(fd, *n, writing)) *n = ipf_fault_short_len(arg, *n);
     return GO;
   case IPF_ACT_EOF:
+    ipf__io_disrupted();
     ipf_io_disconnect(fd);
     return writing ? -EPIPE : 0;
   case IPF_ACT_RESET:
+    ipf__io_disrupted();
     ipf_io_disconnect(fd);
     return -ECONNRESET;
   default: return GO;
@@ -273,7 +280,7 @@ static ssize_t fault_xfer(int site, int fd, size_t *n, int writing) {
 static int fault_simple(int site) {
   long arg = 0;
   int act = ipf_fault(site, &arg);
-  if (act == IPF_ACT_ERROR) return -(arg > 0 ? arg : EIO);
+  if (act == IPF_ACT_ERROR) { ipf__io_disrupted(); return -(arg > 0 ? arg : EIO); }
   if (act == IPF_ACT_EINTR) return -EINTR;
   return 0;
 }

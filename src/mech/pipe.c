@@ -124,6 +124,9 @@ static size_t cut_point(long arg, size_t len, int act) {
 int ipf__chan_send_fault(int site, int fd, const void *msg, size_t len, int flags, int *rc) {
   long arg = 0;
   int act = ipf_fault(site, &arg);
+  if (act == IPF_ACT_ERROR || act == IPF_ACT_EPIPE || act == IPF_ACT_SHORT || act == IPF_ACT_EOF ||
+      act == IPF_ACT_RESET)
+    ipf__io_disrupted();
   switch (act) {
   case IPF_ACT_ERROR: *rc = -(arg > 0 ? (int)arg : EIO); return 1;
   case IPF_ACT_EINTR: *rc = -EINTR; return 1;
@@ -138,6 +141,7 @@ int ipf__chan_send_fault(int site, int fd, const void *msg, size_t len, int flag
 int ipf__chan_recv_fault(int site, int fd, int *rc) {
   long arg = 0;
   int act = ipf_fault(site, &arg);
+  if (act == IPF_ACT_ERROR || act == IPF_ACT_EOF || act == IPF_ACT_RESET) ipf__io_disrupted();
   switch (act) {
   case IPF_ACT_ERROR: *rc = -(arg > 0 ? (int)arg : EIO); return 1;
   case IPF_ACT_EINTR: *rc = -EINTR; return 1;

@@ -57,6 +57,10 @@ void ipf__stream_oracle(const char *stream, const char *const *sent, int nsent,
                (int)glen[i], got[i], sent[i]);
     return;
   }
+  if (*errors && ipf__io_disruptions() == 0) {
+    ipf_fail("unexplained-error", "%s: no fault was injected, yet: %s", stream, errors);
+    return;
+  }
   if (ngot < nsent && !*errors) {
     ipf_fail("lost", "%s: %d of %d messages delivered and no error reported (first missing: \"%s\")",
              stream, ngot, nsent, sent[ngot]);
@@ -145,6 +149,7 @@ static void read_all(int rfd) {
 
 static void reset_state(void) {
   ipf__ignore_sigpipe();
+  ipf__io_disruptions_reset();
   memset(got, 0, sizeof got);
   memset(glen, 0, sizeof glen);
   ngot = 0;

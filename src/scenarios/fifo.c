@@ -1,0 +1,187 @@
+/* The fifo family: a two-way talk over two named pipes, with a second
+ * writer on one of them.
+ *
+ * DESIGN. FIFO A carries left -> right, FIFO B right -> left. Each peer
+ * opens its read end first. Left then sends its messages on A, says goodbye
+ * and reads B until end of file; right reads A until end of file, then
+ * answers on B. When it has said goodbye on A, left starts a
+ * helper thread that opens a second write end of A and sends one more
+ * message, so right's end of file must wait for two writers, one of which
+ * opens only after the other has closed. Oracles, after the joins:
+ * per producer, every message delivered exactly once and in order, never a
+ * partial one; fewer only with an error reported, and an error only where a
+ * fault was injected; no fd left open; the FIFOs and their private directory
+ * gone. fifo/open-order-deadlock makes both peers open their read end with a
+ * blocking open first (the helper is not started yet: nobody else can
+ * unblock them); fifo/early-eof drops the reader's keepalive.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ipcfault/error.h"
+#include "ipcfault/fault.h"
+#include "ipcfault/fifo.h"
+#include "ipcfault/io.h"
+#include "ipcfault/run.h"
+#include "ipcfault/sched.h"
+#include "registry.h"
+
+void ipf__stream_oracle(const char *stream, const char *const *sent, int nsent,
+                        char (*got)[256], const size_t *glen, int ngot, const char *errors);
+void ipf__ignore_sigpipe(void);
+void ipf__err_append(char *buf, size_t cap, const char *who, int rc);
+
+#define TIMEOUT_MS 2000
+#define MAXGOT 8
+
+static const char *const left_msgs[] = { "left: Hello, right!", "left: Goodbye!" };
+static const char *const helper_msgs[] = { "helper: one more from left's side" };
+static const char *const right_msgs[] = { "right: Hello, left!", "right: How are you doing?", "right: Goodbye!" };
+
+struct inbox { char got[MAXGOT][256]; size_t glen[MAXGOT]; int n; };
+
+static char path_a[128], path_b[128];
+static struct inbox at_right, at_left;     /* written by right / left only */
+static char err_left[160], err_right[160], err_helper[160];
+
+static void record(struct inbox *in, const char *p, size_t n) {
+  if (in->n < MAXGOT) {
+    if (n > sizeof in->got[0]) n = sizeof in->got[0];
+    memcpy(in->got[in->n], p, n);
+    in->glen[in->n] = n;
+    ipf_note("got \"%.*s\"", (int)n, p);
+  }
+  in->n++;
+}
+
+static void send_all(const char *path, const char *const *m, int n, char *err, size_t errcap,
+                     const char *who) {
+  int fd = ipf_fifo_open_writer(path, TIMEOUT_MS);
+  if (fd < 0) { ipf__err_append(err, errcap, who, fd); return; }
+  for (int i = 0; i < n; i++) {
+    int rc = ipf_fifo_send(fd, m[i], strlen(m[i]));
+    if (rc == -EINTR) { i--; continue; }
+    if (rc < 0) { ipf__err_append(err, errcap, who, rc); break; }
+  }
+  int rc = ipf_fifo_close_writer(fd);
+  if (rc < 0 && !*err) ipf__err_append(err, errcap, who, rc);
+}
+
+static void read_all(ipf_fifo_reader_t *r, struct inbox *in, char *err, size_t errcap, const char *who) {
+  char buf[IPF_FIFO_MSG_MAX];
+  for (;;) {
+    size_t len;
+    int rc = ipf_fifo_recv(r, buf, sizeof buf, &len, TIMEOUT_MS);
+    if (rc == -EINTR) continue;
+    if (rc == 0) break;
+    if (rc < 0) { ipf__err_append(err, errcap, who, rc); break; }
+    record(in, buf, len);
+  }
+}
+
+static void helper(void *arg) {
+  (void)arg;
+  send_all(path_a, helper_msgs, 1, err_helper, sizeof err_helper, "helper");
+}
+
+static void left(void *arg) {
+  (void)arg;
+  ipf_fifo_reader_t *r = NULL;
+  int rc = ipf_fifo_open_reader(path_b, 1, &r);
+  if (rc < 0) ipf__err_append(err_left, sizeof err_left, "left open B", rc);
+  send_all(path_a, left_msgs, 2, err_left, sizeof err_left, "left");
+  ipf_thread_t h;
+  ipf_thread_create(&h, "helper", helper, NULL);
+  if (r) read_all(r, &at_left, err_left, sizeof err_left, "left");
+  ipf_fifo_close_reader(r);
+  ipf_thread_join(&h);
+}
+
+static void right(void *arg) {
+  (void)arg;
+  ipf_fifo_reader_t *r = NULL;
+  int rc = ipf_fifo_open_reader(path_a, 2, &r);
+  if (rc < 0) ipf__err_append(err_right, sizeof err_right, "right open A", rc);
+  if (r) read_all(r, &at_right, err_right, sizeof err_right, "right");
+  ipf_fifo_close_reader(r);
+  send_all(path_b, right_msgs, 3, err_right, sizeof err_right, "right");
+}
+
+/* Split what right received by producer, then check each stream. */
+static void check(void) {
+  char errs[520];
+  snprintf(errs, sizeof errs, "%s%s%s%s%s", err_left, *err_left && (*err_right || *err_helper) ? "; " : "",
+           err_right, *err_right && *err_helper ? "; " : "", err_helper);
+  if (*errs && ipf__io_disruptions() == 0) {
+    ipf_fail("unexplained-error", "no fault was injected, yet: %s (right received %d of 3 messages "
+             "on A, left %d of 3 on B)", errs, at_right.n, at_left.n);
+    return;
+  }
+  struct inbox from_left = { 0 }, from_helper = { 0 };
+  for (int i = 0; i < at_right.n && i < MAXGOT; i++) {
+    struct inbox *to = !strncmp(at_right.got[i], "helper:", 7) ? &from_helper : &from_left;
+    if (to->n < MAXGOT) {
+      memcpy(to->got[to->n], at_right.got[i], at_right.glen[i]);
+      to->glen[to->n] = at_right.glen[i];
+    }
+    to->n++;
+  }
+  ipf__stream_oracle("FIFO A from left", left_msgs, 2, from_left.got, from_left.glen, from_left.n, errs);
+  ipf__stream_oracle("FIFO A from helper", helper_msgs, 1, from_helper.got, from_helper.glen, from_helper.n, errs);
+  ipf__stream_oracle("FIFO B", right_msgs, 3, at_left.got, at_left.glen, at_left.n, errs);
+}
+
+static void body(void) {
+  ipf__ignore_sigpipe();
+  ipf__io_disruptions_reset();
+  memset(&at_left, 0, sizeof at_left);
+  memset(&at_right, 0, sizeof at_right);
+  err_left[0] = err_right[0] = err_helper[0] = 0;
+  char dir[96];
+  int rc = ipf_tmpdir(dir, sizeof dir);
+  if (rc < 0) { ipf_fail("setup", "mkdtemp: %s", ipf_strerror(rc)); return; }
+  if ((rc = ipf_fifo_make(dir, "a", path_a, sizeof path_a)) < 0 ||
+      (rc = ipf_fifo_make(dir, "b", path_b, sizeof path_b)) < 0) {
+    ipf_tmpdir_remove(dir);
+    if (ipf__io_disruptions() == 0) ipf_fail("setup", "mkfifo: %s", ipf_strerror(rc));
+    else ipf_clean_error("mkfifo: %s", ipf_strerror(rc));
+    return;
+  }
+  struct stat st;
+  if (stat(path_a, &st) == 0 && (st.st_mode & 0777) != 0600)
+    ipf_fail("mode", "FIFO %s has mode %o, not 0600", path_a, st.st_mode & 0777);
+  ipf_thread_t l, r;
+  ipf_thread_create(&l, "left", left, NULL);
+  ipf_thread_create(&r, "right", right, NULL);
+  ipf_thread_join(&l);
+  ipf_thread_join(&r);
+  check();
+  ipf_tmpdir_remove(dir);
+  if (access(dir, F_OK) == 0) ipf_fail("leak", "directory %s still exists", dir);
+}
+
+#define FIFO_PLAN \
+  "ipf/io/read = 30%short->5%eintr\n" \
+  "ipf/io/write = 5%eintr\n" \
+  "ipf/fifo/read = 3%eintr\n" \
+  "ipf/fifo/write = 3%eintr->2%reset\n" \
+  "ipf/fifo/open = 2%error(EACCES)"
+
+const ipf_scenario ipf__fifo_scenarios[] = {
+  { "fifo/open-order-deadlock", IPF_EXPECT_BUG,
+    "two FIFOs for a two-way talk, both sides open their read end first: deadlock",
+    body, IPF_SC_FDS, IPF_BUG_FIFO_BLOCKING_OPEN, "ipf/io/read = 20%short" },
+  { "fifo/early-eof", IPF_EXPECT_BUG,
+    "reader stops at the first EOF while a second writer has not yet written: lost messages",
+    body, IPF_SC_FDS, IPF_BUG_FIFO_EARLY_EOF,
+    "ipf/io/read = 20%short\n"
+    "ipf/fifo/open = 50%delay(3)" },
+  { "fifo/framed", IPF_EXPECT_OK,
+    "private directory, 0600, open ordering handled, EOF only after all writers, unlink",
+    body, IPF_SC_FDS, 0, FIFO_PLAN },
+};
+const size_t ipf__fifo_nscenarios = sizeof ipf__fifo_scenarios / sizeof ipf__fifo_scenarios[0];
