@@ -40,6 +40,7 @@ ParameterizedTestParameters(catalog, verdict) {
 ParameterizedTest(size_t *i, catalog, verdict, .timeout = 300) {
   size_t n;
   const ipf_scenario *sc = &ipf_scenarios(&n)[*i];
+  cr_log_info("scenario %s", sc->name);
   ipf_strategy strats[] = { IPF_STRAT_PCT, IPF_STRAT_RANDOM };
   for (int s = 0; s < 2; s++) {
     for (uint64_t seed = 1; seed <= 3; seed++) {
