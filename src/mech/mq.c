@@ -189,7 +189,7 @@ int ipf_queue_create(ipf_queue_t **out, size_t bound, const char *name) {
   if (!q) return -ENOMEM;
   q->bound = bound;
   q->cap = bound ? bound : 16;
-  q->ring = malloc(q->cap * sizeof *q->ring);
+  q->ring = calloc(q->cap, sizeof *q->ring);   /* a stale read (mq/if-not-while) sees NULL, not garbage */
   if (!q->ring) { free(q); return -ENOMEM; }
   snprintf(q->name, sizeof q->name, "%s", name ? name : "queue");
   snprintf(q->cname[0], sizeof q->cname[0], "%s.not_empty", q->name);
@@ -242,7 +242,7 @@ void ipf__queue_quiet_history(ipf_queue_t *q, int quiet) {
 
 static int grow(ipf_queue_t *q) {
   size_t cap = q->cap * 2;
-  void **r = malloc(cap * sizeof *r);
+  void **r = calloc(cap, sizeof *r);
   if (!r) return -ENOMEM;
   for (size_t i = 0; i < q->count; i++) r[i] = q->ring[(q->head + i) % q->cap];
   free(q->ring);
