@@ -42,11 +42,11 @@ static inline int ipf_cr_explore(const ipf_scenario *sc, ipf_strategy s, long ru
   } while (0)
 
 /* kind: the oracle name, "deadlock", "hang", ...; NULL accepts any bug. */
-#define ipf_cr_assert_found(sc, strategy, runs, kind) do {                                  \
+#define ipf_cr_assert_found(sc, strategy, runs, kind_) do {                                 \
     ipf_result ipf_r_; long ipf_n_;                                                          \
     int ipf_v_ = ipf_cr_explore((sc), (strategy), (runs), &ipf_r_, &ipf_n_);                 \
     cr_assert_eq(ipf_v_, IPF_VERDICT_BUG, "%s: no bug found in %ld executions", (sc)->name, ipf_n_); \
-    const char *ipf_k_ = (kind);                                                             \
+    const char *ipf_k_ = (kind_);                                                            \
     if (ipf_k_) cr_assert_str_eq(ipf_r_.kind, ipf_k_, "%s: found %s, expected %s: %s", (sc)->name, \
                                  ipf_r_.kind, ipf_k_, ipf_r_.message);                       \
     ipf_result_free(&ipf_r_);                                                                \
