@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The libfiu bridge, for real: fiu-ctrl enables a fault site in a running
+# `ipcfault explore --fiu-ctrl` process, and the site fires there (and not
+# without the enable). Also: the control FIFOs exist only with --fiu-ctrl
+# (or IPCFAULT_FIU_CTRL=1), are private (0600), and are gone when the
+# process exits on Ctrl-C. Usage: fiu.sh PATH/TO/ipcfault
+set -u
+cli=$1
+command -v fiu-ctrl >/dev/null || { echo "skip: fiu-ctrl not installed (ci/install-deps)"; exit 77; }
+pass=0 fail=0
+ok() { pass=$((pass+1)); }
+bad() { fail=$((fail+1)); echo "FAIL: $*"; }
+dir=$(mktemp -d) || exit 2
+export TMPDIR=$dir               # where --fiu-ctrl creates its FIFOs and fiu-ctrl looks
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$dir"; }
+trap cleanup EXIT
+
+# explore_bg NAME [VAR=value ...] [-- extra args]: a long explore in the background; sets $pid
+explore_bg() {
+  local name=$1; shift
+  local envs=() ; while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  env "${envs[@]}" "$cli" explore shm/condvar --runs 1000000000 --json "$@" >"$dir/$name.json" 2>"$dir/$name.err" &
+  pid=$!
+  pids+=("$pid")
+}
+# wait_fifo PID: until its control FIFOs exist (set up before the first execution)
+wait_fifo() {
+  for _ in $(seq 400); do
+    [ -p "$dir/fiu-ctrl-$1.in" ] && [ -p "$dir/fiu-ctrl-$1.out" ] && return 0
+    kill -0 "$1" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+# stop PID NAME: SIGINT; explore stops after the execution in progress, reports, exits 0
+stop() {
+  kill -INT "$1"
+  wait "$1"
+  local rc=$?
+  [ $rc -eq 0 ] && ok || bad "$2: exit $rc after SIGINT: $(cat "$dir/$2.err")"
+}
+# fired NAME SITE: faults fired at SITE over the whole exploration
+fired() {
+  python3 -c '
+import json,sys; d=json.load(open(sys.argv[1]))
+assert d["interrupted"] is True and d["verdict"]=="ok", d
+print(d["faults"].get(sys.argv[2], {}).get("fired", 0))' "$dir/$1.json" "$2"
+}
+
+# 1. fiu-ctrl enables ipf/sync/cond_wait (failnum 1: the site's spurious wakeup)
+explore_bg enabled -- --fiu-ctrl
+wait_fifo "$pid" && ok || bad "no control FIFO with --fiu-ctrl: $(cat "$dir/enabled.err")"
+mode=$(stat -c %a "$dir/fiu-ctrl-$pid.in" 2>/dev/null)
+[ "$mode" = 600 ] && ok || bad "control FIFO mode $mode, want 600"
+out=$(fiu-ctrl -c 'enable name=ipf/sync/cond_wait' "$pid" 2>&1)
+[ -z "$out" ] && ok || bad "fiu-ctrl enable: $out"
+sleep 1                               # thousands of executions, each waits 3-5 times
+stop "$pid" enabled
+n=$(fired enabled ipf/sync/cond_wait) && [ "$n" -gt 0 ] && ok || bad "enabled over fiu-ctrl, but fired ${n:-?} times"
+[ ! -e "$dir/fiu-ctrl-$pid.in" ] && [ ! -e "$dir/fiu-ctrl-$pid.out" ] && ok || bad "control FIFOs left behind: $(ls "$dir")"
+
+# 2. the same process without an enable: nothing fires (the counts above are fiu-ctrl's doing)
+explore_bg control -- --fiu-ctrl
+wait_fifo "$pid" && ok || bad "no control FIFO (control run)"
+sleep 0.3
+stop "$pid" control
+n=$(fired control ipf/sync/cond_wait) && [ "$n" -eq 0 ] && ok || bad "nothing enabled, but fired ${n:-?} times"
+
+# 3. the environment variable instead of the option; a libfiu wildcard with
+#    failnum 7 (delay, failinfo: 2 steps) fires; disable is accepted
+explore_bg glob IPCFAULT_FIU_CTRL=1
+wait_fifo "$pid" && ok || bad "IPCFAULT_FIU_CTRL=1 did not open the control FIFO"
+out=$(fiu-ctrl -c 'enable name=ipf/sync/*,failnum=7,failinfo=2' "$pid" 2>&1)
+[ -z "$out" ] && ok || bad "fiu-ctrl enable glob: $out"
+sleep 1
+out=$(fiu-ctrl -c 'disable name=ipf/sync/*' "$pid" 2>&1)
+[ -z "$out" ] && ok || bad "fiu-ctrl disable: $out"
+stop "$pid" glob
+n=$(fired glob ipf/sync/cond_wait) && [ "$n" -gt 0 ] && ok || bad "glob enable fired ${n:-?} times"
+
+# 4. without --fiu-ctrl no FIFO is created, and fiu-ctrl cannot reach the process
+explore_bg closed
+sleep 0.3
+ls "$dir" | grep -q "fiu-ctrl-$pid" && bad "FIFO created without --fiu-ctrl" || ok
+out=$(fiu-ctrl -c 'enable name=ipf/sync/cond_wait' "$pid" 2>&1)
+printf '%s' "$out" | grep -q "unknown pid" && ok || bad "fiu-ctrl reached a process without --fiu-ctrl: $out"
+stop "$pid" closed
+n=$(fired closed ipf/sync/cond_wait) && [ "$n" -eq 0 ] && ok || bad "fired ${n:-?} times without --fiu-ctrl"
+
+# 5. an ordinary exit removes the FIFOs too (libfiu's atexit)
+"$cli" run shm/condvar --fiu-ctrl --max-steps 100000 >/dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && [ -z "$(ls "$dir" | grep fiu-ctrl)" ] && ok || bad "run --fiu-ctrl: rc $rc, left: $(ls "$dir")"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
