@@ -45,6 +45,7 @@ typedef struct ipf_pool_stats {
   unsigned long failed;      /* returned an error, threw, or crashed */
   unsigned long thrown;      /* of failed: by ipf_task_throw or a throw fault */
   unsigned long crashed;     /* of failed: the isolated child died */
+  unsigned long dropped;     /* never run: every worker gave up on failed gets */
   int workers_alive;         /* workers that have not exited */
 } ipf_pool_stats_t;
 

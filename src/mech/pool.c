@@ -69,7 +69,7 @@ struct ipf_pool {
   ipf_mutex_t lock;          /* serialises shutdown */
   int shut;                  /* atomic: shutdown has begun */
   int joined;                /* under lock */
-  unsigned long submitted, run, failed, thrown, crashed;   /* atomic */
+  unsigned long submitted, run, failed, thrown, crashed, dropped;   /* atomic */
   long seq;                  /* atomic */
   int alive;                 /* atomic */
   struct wstate w[];
@@ -242,6 +242,7 @@ static void worker(void *a) {
   ST(w->state, end);
   if (__atomic_sub_fetch(&p->alive, 1, __ATOMIC_RELAXED) == 0 && end == W_GAVE_UP) {
     long dropped = ipf_queue_abort(p->q);
+    __atomic_fetch_add(&p->dropped, (unsigned long)dropped, __ATOMIC_RELAXED);
     if (dropped) ipf_clean_error("no worker left: %ld queued tasks dropped", dropped);
   } else {
     ipf__queue_refresh(p->q);
@@ -316,6 +317,7 @@ void ipf_pool_stats(ipf_pool_t *p, ipf_pool_stats_t *s) {
   s->failed = LD(p->failed);
   s->thrown = LD(p->thrown);
   s->crashed = LD(p->crashed);
+  s->dropped = LD(p->dropped);
   s->workers_alive = LD(p->alive);
 }
 
