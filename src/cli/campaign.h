@@ -7,5 +7,9 @@
 int ipf__cmd_campaign(int argc, char **argv);
 int ipf__cmd_merge(int argc, char **argv);
 void ipf__campaign_summary(FILE *o, double secs);
+/* replay --html: write r (recorded with cfg.trace) as a swimlane page. */
+struct ipf_scenario;
+struct ipf_result;
+int ipf__write_html(const char *path, const struct ipf_scenario *sc, const struct ipf_result *r, const char *schedule);
 
 #endif
