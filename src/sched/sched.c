@@ -425,6 +425,23 @@ static worker *pick(worker *me) {
   int m = 0;
   for (int i = 0; i < n; i++) if (!c[i]->yielded) d[m++] = c[i];
   if (m == 0) {
+    /* Everyone who can run is spin-waiting: a spin is a wait, so let time
+     * pass for the sleepers and timed waiters, exactly as if the spinners
+     * were blocked. Otherwise a yielding loop would starve a sleeper. */
+    long dl = -1;
+    for (int i = 0; i < R.n; i++) {
+      worker *w = R.t[i];
+      if (w->state == W_BLOCKED && w->deadline >= 0 && w->deadline > R.vnow && (dl < 0 || w->deadline < dl))
+        dl = w->deadline;
+    }
+    if (dl >= 0) {
+      R.vnow = dl;
+      for (int i = 0; i < R.n; i++) {
+        worker *w = R.t[i];
+        if (w->state == W_BLOCKED && !w->yielded && enabled(w)) d[m++] = w;
+      }
+      if (m) return d[strategy_pick(me, d, m)];
+    }
     for (int i = 0; i < n; i++) c[i]->yielded = 0;
     return c[strategy_pick(me, c, n)];
   }

@@ -294,7 +294,7 @@ void ipf_sleep(long ms) {
   case IPF_WORLD_CHAOS: {
     /* chaos and plain runs compress time 100x: the order of events is what
      * the scenario is about, not the wall clock */
-    struct timespec ts = { (ms / 100), (ms % 100) * 10000L };
+    struct timespec ts = { ms / 100000, (ms % 100000) * 10000L };
     nanosleep(&ts, NULL);
     break;
   }
