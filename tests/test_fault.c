@@ -400,9 +400,13 @@ Test(fault, libfiu_decides_when_plan_says_nothing) {
   cr_assert_eq(fiu_enable("ipf/io/write", 1, NULL, 0), 0);
   cr_assert_eq(ipf_fault(IPF_SITE_IO_WRITE, &a), IPF_ACT_ERROR);        /* failnum 1: the site's default */
   cr_assert_eq(a, EIO);
+  /* disable before enabling again: libfiu 1.1 leaks the name when an
+   * enabled point is enabled anew */
+  fiu_disable("ipf/io/write");
   cr_assert_eq(fiu_enable("ipf/io/write", -ECONNRESET, NULL, 0), 0);
   cr_assert_eq(ipf_fault(IPF_SITE_IO_WRITE, &a), IPF_ACT_ERROR);
   cr_assert_eq(a, ECONNRESET);
+  fiu_disable("ipf/io/write");
   cr_assert_eq(fiu_enable("ipf/io/write", IPF_ACT_SHORT, (void *)(intptr_t)7, 0), 0);
   cr_assert_eq(ipf_fault(IPF_SITE_IO_WRITE, &a), IPF_ACT_SHORT);
   cr_assert_eq(a, 7);
