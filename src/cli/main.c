@@ -84,6 +84,7 @@ static const char *help_text =
   "  --max-steps N              step bound; past it the run is a hang (default 100000)\n"
   "  --schedule S               replay: the schedule string explore printed\n"
   "  --trace                    print the interleaving as a swimlane\n"
+  "  --html FILE                replay: also write the swimlane as a self-contained page\n"
   "  --json                     print one JSON object instead of text\n"
   "\n"
   "fault options (run, explore, replay):\n"
@@ -113,6 +114,7 @@ struct opts {
   int strategy_set;
   long runs;
   int json, trace, verbose;
+  const char *html;         /* replay --html FILE */
   const char *plan_file;      /* --plan: a file, or "none" */
   const char *faults[MAX_FAULTS];
   int nfaults;
@@ -208,6 +210,11 @@ static void parse(int argc, char **argv, struct opts *o) {
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(help_text, stdout); exit(0); }
     else if (!strcmp(a, "--json")) o->json = 1;
     else if (!strcmp(a, "--trace")) o->trace = 1;
+    else if (!strcmp(a, "--html")) {
+      if (!v) usage_error("--html needs a file to write");
+      o->html = v;
+      i++;
+    }
     else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) o->verbose = 1;
     else if (!strcmp(a, "--strategy")) {
       if (!v) usage_error("--strategy needs a value: random, pct or rr");
@@ -274,6 +281,9 @@ static void parse(int argc, char **argv, struct opts *o) {
     o->cfg.strategy = IPF_STRAT_REPLAY;
   } else if (o->cfg.schedule) {
     usage_error("--schedule goes with replay");
+  }
+  if (o->html && strcmp(o->cmd, "replay")) {
+    usage_error("--html goes with replay");
   }
   if (!strcmp(o->cmd, "explore") && !o->strategy_set) o->cfg.strategy = IPF_STRAT_PCT;
 }
@@ -607,7 +617,7 @@ static int cmd_exec(const struct opts *o) {
       return EXIT_USAGE;
     }
   }
-  cfg.trace = o->trace && !is_explore;
+  cfg.trace = (o->trace || o->html) && !is_explore;
   ipf_result r;
   long execs = 1;
   struct fstats fs;
@@ -624,6 +634,11 @@ static int cmd_exec(const struct opts *o) {
   if (v == IPF_VERDICT_ERROR) {
     if (o->json) print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted);
     fprintf(stderr, "%s: %s: %s\n", prog, sc->name, r.message);
+    ipf_result_free(&r);
+    return EXIT_USAGE;
+  }
+  if (o->html && ipf__write_html(o->html, sc, &r, cfg.schedule) < 0) {
+    fprintf(stderr, "%s: --html %s: %s\n", prog, o->html, strerror(errno));
     ipf_result_free(&r);
     return EXIT_USAGE;
   }

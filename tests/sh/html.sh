@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# replay --html: the page renders in a real browser (headless Chromium) with
+# no JavaScript error and a non-empty drawing. A deliberately broken copy of
+# the page must be caught, so the check can fail.
+set -u
+cli=$1
+pass=0 fail=0
+ok()  { pass=$((pass+1)); echo "ok    $*"; }
+bad() { fail=$((fail+1)); echo "FAIL  $*"; }
+chrome=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$chrome" ] || { echo "chromium missing (ci/install-deps installs it)"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# The flags a sandbox without network needs (no background connections).
+render() {  # $1 = page; prints the DOM; browser log in $tmp/log
+  timeout 90 "$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --enable-logging=stderr --v=0 --user-data-dir="$tmp/profile" --dump-dom "file://$1" 2>"$tmp/log"
+}
+rendered() { render "$1" | grep -o 'data-rendered="[0-9]*"' | grep -o '[0-9]*'; }
+
+for sc in shm/no-check pipe/one-read-one-message mq/if-not-while; do
+  "$cli" list | grep -q "^$sc " || continue
+  s=$("$cli" explore "$sc" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["schedule"])')
+  "$cli" replay "$sc" --schedule "$s" --html "$tmp/page.html" >/dev/null 2>&1
+  [ $? -eq 1 ] && [ -s "$tmp/page.html" ] || { bad "$sc: replay --html wrote no page"; continue; }
+  n=$(rendered "$tmp/page.html")
+  if [ -n "$n" ] && [ "$n" -gt 0 ] && ! grep -q "Uncaught" "$tmp/log"; then ok "$sc: rendered $n marks, no JavaScript error"
+  else bad "$sc: rendering failed (marks '${n:-none}')"; grep -i "uncaught\|error" "$tmp/log" | head -3; fi
+  grep -q 'id="failing-step"' <(render "$tmp/page.html") && ok "$sc: failing step highlighted" || bad "$sc: no failing step"
+done
+timeout 90 "$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+  --disable-component-update --disable-sync --user-data-dir="$tmp/profile" --window-size=1000,900 \
+  --screenshot="$tmp/shot.png" "file://$tmp/page.html" >/dev/null 2>&1
+[ "$(stat -c %s "$tmp/shot.png" 2>/dev/null || echo 0)" -gt 10000 ] && ok "screenshot rendered to PNG" || bad "no screenshot"
+# negative control: a page whose script throws must not pass
+sed 's/var d=JSON.parse/var d=JSON.parse(undefinedThing)||JSON.parse/' "$tmp/page.html" >"$tmp/broken.html"
+n=$(rendered "$tmp/broken.html")
+[ -z "$n" ] && grep -q "Uncaught" "$tmp/log" && ok "a throwing page is caught" || bad "a throwing page passed (marks '${n:-none}')"
+# bad input
+e=$("$cli" explore shm/no-check --html "$tmp/x.html" 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && ok "--html outside replay exits 2" || bad "--html on explore: $rc $e"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
