@@ -83,6 +83,8 @@ static const char *help_text =
   "                             seeded random delays\n"
   "  --max-steps N              step bound; past it the run is a hang (default 100000)\n"
   "  --schedule S               replay: the schedule string explore printed\n"
+  "  --bytes FILE               replay: take the decisions from a fuzzer's input\n"
+  "                             file (strategy bytes); prints its schedule string\n"
   "  --trace                    print the interleaving as a swimlane\n"
   "  --html FILE                replay: also write the swimlane as a self-contained page\n"
   "  --json                     print one JSON object instead of text\n"
@@ -115,6 +117,7 @@ struct opts {
   long runs;
   int json, trace, verbose;
   const char *html;         /* replay --html FILE */
+  const char *bytes_file;   /* replay --bytes FILE (fuzz/) */
   const char *plan_file;      /* --plan: a file, or "none" */
   const char *faults[MAX_FAULTS];
   int nfaults;
@@ -122,6 +125,7 @@ struct opts {
   const char *site_glob;      /* sweep */
   const char *action;         /* sweep */
   long max_n;                 /* sweep */
+  int max_n_set;
 };
 
 /* ---- signals ------------------------------------------------------------------ */
@@ -210,7 +214,11 @@ static void parse(int argc, char **argv, struct opts *o) {
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(help_text, stdout); exit(0); }
     else if (!strcmp(a, "--json")) o->json = 1;
     else if (!strcmp(a, "--trace")) o->trace = 1;
-    else if (!strcmp(a, "--html")) {
+    else if (!strcmp(a, "--bytes")) {
+      if (!v) usage_error("--bytes needs a file (a fuzzer's input)");
+      o->bytes_file = v;
+      i++;
+    } else if (!strcmp(a, "--html")) {
       if (!v) usage_error("--html needs a file to write");
       o->html = v;
       i++;
@@ -258,7 +266,7 @@ static void parse(int argc, char **argv, struct opts *o) {
       if (!v) usage_error("--action needs a term, e.g. 'error(EIO)' or 'eof'");
       o->action = v;
       i++;
-    } else if (!strcmp(a, "--max-n")) { o->max_n = parse_num(a, v, 1, 1000000L); i++; }
+    } else if (!strcmp(a, "--max-n")) { o->max_n = parse_num(a, v, 1, 1000000L); o->max_n_set = 1; i++; }
     else if (a[0] == '-') usage_error("unknown option '%s'", a);
     else if (!o->scenario) o->scenario = a;
     else usage_error("unexpected argument '%s'", a);
@@ -271,14 +279,26 @@ static void parse(int argc, char **argv, struct opts *o) {
   int is_sweep = !strcmp(o->cmd, "sweep");
   if (is_sweep && (o->plan_file || o->nfaults))
     usage_error("sweep injects its own fault (--action); --plan and --fault go with run, explore and replay");
-  if (!is_sweep && (o->site_glob || o->action))
-    usage_error("%s goes with sweep", o->site_glob ? "--site" : "--action");
+  if (!is_sweep && (o->site_glob || o->action || o->max_n_set))
+    usage_error("%s goes with sweep", o->site_glob ? "--site" : o->action ? "--action" : "--max-n");
   if (!strcmp(o->cmd, "explore") || is_sweep) loop_command = 1;
+  if (o->bytes_file) {
+    /* a fuzzer's input file is the choice stream itself (IPF_STRAT_BYTES) */
+    if (strcmp(o->cmd, "replay")) usage_error("--bytes goes with replay");
+    if (o->cfg.schedule) usage_error("--schedule and --bytes: give one");
+    FILE *f = fopen(o->bytes_file, "rb");
+    if (!f) usage_error("--bytes %s: %s", o->bytes_file, strerror(errno));
+    static unsigned char buf[1 << 20];
+    o->cfg.nbytes = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    o->cfg.bytes = buf;
+    o->cfg.schedule = "";   /* passes the check below; the strategy is bytes */
+  }
   if (!strcmp(o->cmd, "replay")) {
     if (!o->cfg.schedule) usage_error("replay needs --schedule STRING");
     if (o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("replay works in controlled mode only");
     if (o->strategy_set) usage_error("replay takes its decisions from --schedule, not --strategy");
-    o->cfg.strategy = IPF_STRAT_REPLAY;
+    o->cfg.strategy = o->bytes_file ? IPF_STRAT_BYTES : IPF_STRAT_REPLAY;
   } else if (o->cfg.schedule) {
     usage_error("--schedule goes with replay");
   }
@@ -668,6 +688,7 @@ static int cmd_exec(const struct opts *o) {
              strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0, interrupted ? " (interrupted)" : "");
     else
       printf("ok: %s (%ld steps)\n", sc->name, r.steps);
+    if (cfg.strategy == IPF_STRAT_BYTES && r.schedule) printf("schedule: %s\n", r.schedule);
     const char *ce = ipf_clean_error_text();
     if (ce && !is_explore) printf("ended with a clean error: %s\n", ce);
     fstats_text(&fs);

@@ -403,6 +403,13 @@ static uint32_t strategy_pick(worker *me, worker **c, int n) {
 
 static __attribute__((noreturn)) void deadlock(worker *me);
 
+/* ipf_config.on_switch: a context switch from `from` (which stopped at its
+ * last operation) to `to` (which resumes past its own). */
+static void note_switch(const worker *from, const worker *to) {
+  if (R.cfg.on_switch && from != to)
+    R.cfg.on_switch(R.cfg.on_switch_arg, from->id, from->last_what, to->id, to->last_what);
+}
+
 /* Choose the next thread, advancing virtual time if nobody can run now.
  * NULL: nobody can run at all. */
 static worker *pick(worker *me) {
@@ -464,6 +471,7 @@ static void schedule(worker *me) {
   worker *next = pick(me);
   if (!next) deadlock(me);
   if (next != me && enabled(me) && !me->yielded) R.preemptions++;   /* yields are voluntary */
+  note_switch(me, next);
   switch_to(me, next);
 }
 
@@ -475,7 +483,7 @@ void ipf__point(const char *what, const void *obj) {
   worker *me = self;
   /* ipf/sched/point: a delay before this point, only when a plan arms it
    * (a check of one word otherwise; libfiu is not asked per step) */
-  if (IPF_SCHED_POINT_ARMED()) IPF_FAULT(SCHED_POINT, NULL);
+  if (IPF_SCHED_POINT_ARMED()) (void)IPF_FAULT(SCHED_POINT, NULL);
   me->last_what = what;
   me->last_obj = obj;
   clear_yields_except(me);
@@ -655,6 +663,7 @@ static void thread_finish(worker *w) {
     end_run();
     return;
   }
+  note_switch(w, next);
   atomic_store_explicit(&next->go, 1, memory_order_release);
   futex_wake(&next->go);
 }
@@ -732,7 +741,7 @@ int ipf_thread_join(ipf_thread_t *t) {
 /* ---- chaos ------------------------------------------------------------------- */
 
 void ipf__chaos_delay(void) {
-  if (IPF_SCHED_POINT_ARMED()) IPF_FAULT(SCHED_POINT, NULL);
+  if (IPF_SCHED_POINT_ARMED()) (void)IPF_FAULT(SCHED_POINT, NULL);
   if (chaos_kind != 1) return;
   uint64_t r = ipf__mix(&chaos_rng);
   switch (r & 15) {
