@@ -35,7 +35,7 @@ void ipf__stream_oracle(const char *stream, const char *const *sent, int nsent,
 void ipf__ignore_sigpipe(void);
 void ipf__err_append(char *buf, size_t cap, const char *who, int rc);
 
-#define TIMEOUT_MS 2000
+#define TIMEOUT_MS 500
 #define MAXGOT 8
 
 static const char *const left_msgs[] = { "left: Hello, right!", "left: Goodbye!" };
