@@ -65,6 +65,13 @@ typedef struct ipf_config {
   uint32_t *mirror;
   size_t mirror_cap;
   volatile size_t *mirror_len;
+  /* Optional interleaving observer (fuzz/: coverage feedback): called in
+   * controlled mode at every context switch, on the thread giving up the
+   * token, with the operation where `from` stopped and the one where `to`
+   * resumes (names such as "ipf_mutex_lock", "ipf_load"; static strings,
+   * NULL for a thread's start or exit). Must not call into the kit. */
+  void (*on_switch)(void *arg, int from, const char *from_op, int to, const char *to_op);
+  void *on_switch_arg;
 } ipf_config;
 
 /* Fill cfg with defaults: controlled, random, seed 1, depth 3, 100000 steps. */

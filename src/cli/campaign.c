@@ -999,6 +999,84 @@ static ipf_strategy strat_of(const char *s, int *ok) {
   return IPF_STRAT_RANDOM;
 }
 
+/* Read one results.tsv (path names it in errors) into the merge state:
+ * cells summed, findings deduplicated. *shard_n is the shard count of the
+ * files read so far (0 before the first). Returns 0, or -EINVAL with the one
+ * line merge prints before it exits 2 in err. Split out of merge so that
+ * fuzz/fuzz_results.c can feed it arbitrary text. */
+#define RESULTS_FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); free(line); return -EINVAL; } while (0)
+int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size_t errlen) {
+  if (!finds && !(finds = calloc(MAX_FINDINGS, sizeof *finds))) {
+    snprintf(err, errlen, "merge: out of memory");
+    return -ENOMEM;
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  long lineno = 0;
+  while (getline(&line, &cap, in) > 0) {
+    lineno++;
+    char *f[12];
+    int n = split_tsv(line, f, 12);
+    if (lineno == 1) {
+      int si, sn, used = 0;
+      if (n < 8 || strcmp(f[0], "ipcfault-results") || strcmp(f[1], "1") ||
+          sscanf(f[3], "%d/%d%n", &si, &sn, &used) != 2 || f[3][used] || sn < 1 || si < 0 || si >= sn)
+        RESULTS_FAIL("merge: %s:1: not an ipcfault results file (version 1)", path);
+      if (*shard_n && sn != *shard_n) RESULTS_FAIL("merge: %s:1: shard %d/%d does not match the others' /%d", path, si, sn, *shard_n);
+      *shard_n = sn;
+      O.seed = strtoull(f[5], NULL, 10);
+      O.budget = strtol(f[7], NULL, 10);
+      continue;
+    }
+    int ok;
+    if (n == 5 && !strcmp(f[0], "cell")) {
+      const ipf_scenario *sc = ipf_scenario_find(f[1]);
+      ipf_strategy st = strat_of(f[2], &ok);
+      if (!sc || !ok) RESULTS_FAIL("merge: %s:%ld: unknown scenario or strategy", path, lineno);
+      cell *c = NULL;
+      for (int k = 0; k < ncells; k++)
+        if (cells[k].sc == sc && cells[k].strategy == st &&
+            !strcmp(cells[k].plan_file ? cells[k].plan_file : "-", f[3])) c = &cells[k];
+      if (!c) {
+        if (ncells >= MAX_CELLS) RESULTS_FAIL("merge: too many cells");
+        c = &cells[ncells++];
+        c->sc = sc;
+        c->strategy = st;
+        c->plan_file = strcmp(f[3], "-") ? strdup(f[3]) : NULL;
+        int have = 0;
+        for (int s = 0; s < O.nscen; s++) have |= O.scen[s] == sc;
+        if (!have && O.nscen < 256) O.scen[O.nscen++] = sc;
+      }
+      c->executions += strtol(f[4], NULL, 10);
+      total_execs += strtol(f[4], NULL, 10);
+    } else if (n == 11 && !strcmp(f[0], "finding")) {
+      const ipf_scenario *sc = ipf_scenario_find(f[1]);
+      ipf_strategy st = strat_of(f[2], &ok);
+      if (!sc || !ok) RESULTS_FAIL("merge: %s:%ld: unknown scenario or strategy", path, lineno);
+      cell tmp = { sc, st, strcmp(f[3], "-") ? f[3] : NULL, NULL, 0, 0, 0 };
+      finding *fd = add_finding(&tmp, f[7], f[9], f[10], strtol(f[4], NULL, 10), strtol(f[5], NULL, 10), NULL, 0, 0);
+      if (fd) {
+        fd->preempt_after = strtol(f[6], NULL, 10);
+        snprintf(fd->key, sizeof fd->key, "%s", f[8]);
+      }
+    } else {
+      RESULTS_FAIL("merge: %s:%ld: expected a 'cell' or 'finding' record", path, lineno);
+    }
+  }
+  free(line);
+  return 0;
+}
+#undef RESULTS_FAIL
+
+/* Forget what ipf__results_parse read (fuzz/: one input at a time). */
+void ipf__results_reset(void) {
+  for (int k = 0; k < ncells; k++) free((char *)cells[k].plan_file);
+  for (int k = 0; k < nfinds; k++) free(finds[k].dec);
+  ncells = nfinds = 0;
+  O.nscen = 0;
+  total_execs = 0;
+}
+
 static const char *merge_help =
   "usage: ipcfault merge DIR... [--out DIR] [--junit FILE] [--tap | --json]\n"
   "\n"
@@ -1027,70 +1105,16 @@ int ipf__cmd_merge(int argc, char **argv) {
   if (O.tap && O.json) die_usage("merge: --tap and --json both want stdout; pick one");
   finds = calloc(MAX_FINDINGS, sizeof *finds);
   if (!finds) die_usage("merge: out of memory");
-  int shards_seen = 0, shard_n = 0;
+  int shard_n = 0;
   for (int d = 0; d < ndirs; d++) {
-    char path[4096];
+    char path[4096], err[4300];
     snprintf(path, sizeof path, "%s/results.tsv", dirs[d]);
     FILE *in = fopen(path, "r");
     if (!in) die_usage("merge: %s: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    long lineno = 0;
-    while (getline(&line, &cap, in) > 0) {
-      lineno++;
-      char *f[12];
-      int n = split_tsv(line, f, 12);
-      if (lineno == 1) {
-        int si, sn, used = 0;
-        if (n < 8 || strcmp(f[0], "ipcfault-results") || strcmp(f[1], "1") ||
-            sscanf(f[3], "%d/%d%n", &si, &sn, &used) != 2 || f[3][used] || sn < 1 || si < 0 || si >= sn)
-          die_usage("merge: %s:1: not an ipcfault results file (version 1)", path);
-        if (shard_n && sn != shard_n) die_usage("merge: %s:1: shard %d/%d does not match the others' /%d", path, si, sn, shard_n);
-        shard_n = sn;
-        shards_seen |= 1 << (si < 30 ? si : 30);
-        O.seed = strtoull(f[5], NULL, 10);
-        O.budget = strtol(f[7], NULL, 10);
-        continue;
-      }
-      int ok;
-      if (n == 5 && !strcmp(f[0], "cell")) {
-        const ipf_scenario *sc = ipf_scenario_find(f[1]);
-        ipf_strategy st = strat_of(f[2], &ok);
-        if (!sc || !ok) die_usage("merge: %s:%ld: unknown scenario or strategy", path, lineno);
-        cell *c = NULL;
-        for (int k = 0; k < ncells; k++)
-          if (cells[k].sc == sc && cells[k].strategy == st &&
-              !strcmp(cells[k].plan_file ? cells[k].plan_file : "-", f[3])) c = &cells[k];
-        if (!c) {
-          if (ncells >= MAX_CELLS) die_usage("merge: too many cells");
-          c = &cells[ncells++];
-          c->sc = sc;
-          c->strategy = st;
-          c->plan_file = strcmp(f[3], "-") ? strdup(f[3]) : NULL;
-          int have = 0;
-          for (int s = 0; s < O.nscen; s++) have |= O.scen[s] == sc;
-          if (!have && O.nscen < 256) O.scen[O.nscen++] = sc;
-        }
-        c->executions += strtol(f[4], NULL, 10);
-        total_execs += strtol(f[4], NULL, 10);
-      } else if (n == 11 && !strcmp(f[0], "finding")) {
-        const ipf_scenario *sc = ipf_scenario_find(f[1]);
-        ipf_strategy st = strat_of(f[2], &ok);
-        if (!sc || !ok) die_usage("merge: %s:%ld: unknown scenario or strategy", path, lineno);
-        cell tmp = { sc, st, strcmp(f[3], "-") ? f[3] : NULL, NULL, 0, 0, 0 };
-        finding *fd = add_finding(&tmp, f[7], f[9], f[10], strtol(f[4], NULL, 10), strtol(f[5], NULL, 10), NULL, 0, 0);
-        if (fd) {
-          fd->preempt_after = strtol(f[6], NULL, 10);
-          snprintf(fd->key, sizeof fd->key, "%s", f[8]);
-        }
-      } else {
-        die_usage("merge: %s:%ld: expected a 'cell' or 'finding' record", path, lineno);
-      }
-    }
-    free(line);
+    int rc = ipf__results_parse(in, path, &shard_n, err, sizeof err);
     fclose(in);
+    if (rc < 0) die_usage("%s", err);
   }
-  (void)shards_seen;
   O.shard_i = 0;
   O.shard_n = 1;
   write_results(0);

@@ -6,6 +6,9 @@
 
 int ipf__cmd_campaign(int argc, char **argv);
 int ipf__cmd_merge(int argc, char **argv);
+/* merge's reader of one results.tsv (campaign.c); for fuzz/fuzz_results.c. */
+int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size_t errlen);
+void ipf__results_reset(void);
 void ipf__campaign_summary(FILE *o, double secs);
 /* replay --html: write r (recorded with cfg.trace) as a swimlane page. */
 struct ipf_scenario;
