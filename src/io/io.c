@@ -294,6 +294,7 @@ static size_t iov_total(const struct iovec *iov, int cnt) {
   return t;
 }
 
+#ifdef IPF_FAULTS
 /* Cut a local iovec copy down to n bytes; returns the new count. */
 static int iov_clamp(struct iovec *iov, int cnt, size_t n) {
   for (int i = 0; i < cnt; i++) {
@@ -302,6 +303,7 @@ static int iov_clamp(struct iovec *iov, int cnt, size_t n) {
   }
   return cnt;
 }
+#endif
 
 /* Drop the first k bytes of a local iovec copy. */
 static void iov_advance(struct iovec **iov, int *cnt, size_t k) {
