@@ -529,18 +529,32 @@ int ipf_accept(int fd, struct sockaddr *addr, socklen_t *len) {
 
 /* ---- open, with FIFO opens emulated in controlled runs ---------------------------- */
 
+/* What a thread blocked in a FIFO open waits for. The scheduler evaluates
+ * the predicate on other threads, so the record is not on the waiter's
+ * stack (TSan would see the stack reused) but in a slot per thread id,
+ * accessed only with relaxed atomics. */
 struct fifo_wait { unsigned long dev, ino; unsigned start; };
+static struct fifo_wait fwaits[IPF_MAX_THREADS];
+
+static struct fifo_wait *fifo_wait_slot(unsigned long dev, unsigned long ino, unsigned start) {
+  int id = ipf_thread_self();
+  struct fifo_wait *fw = &fwaits[id >= 0 && id < IPF_MAX_THREADS ? id : 0];
+  ST(fw->dev, dev);
+  ST(fw->ino, ino);
+  ST(fw->start, start);
+  return fw;
+}
 
 /* A reader waits for a writer: one is open now, or one opened since. */
 static int pred_writer(const void *p) {
   const struct fifo_wait *fw = p;
-  int i = fifo_find(fw->dev, fw->ino);
-  return i >= 0 && (LD(fifos[i].writers) > 0 || LD(fifos[i].wcount) != fw->start);
+  int i = fifo_find(LD(fw->dev), LD(fw->ino));
+  return i >= 0 && (LD(fifos[i].writers) > 0 || LD(fifos[i].wcount) != LD(fw->start));
 }
 /* A writer waits for a reader (one waiting in open counts, as in Linux). */
 static int pred_reader(const void *p) {
   const struct fifo_wait *fw = p;
-  int i = fifo_find(fw->dev, fw->ino);
+  int i = fifo_find(LD(fw->dev), LD(fw->ino));
   return i >= 0 && LD(fifos[i].readers) > 0;
 }
 
@@ -572,17 +586,17 @@ static int ctl_open(const char *path, int flags, mode_t mode, long ms) {
     return e;
   }
   if (!S_ISFIFO(st.st_mode)) { clear_nonblock(fd, flags); fd_set_kind(fd, K_NONE, -1); return fd; }
-  struct fifo_wait fw = { (unsigned long)st.st_dev, (unsigned long)st.st_ino, 0 };
+  unsigned long dev = (unsigned long)st.st_dev, ino = (unsigned long)st.st_ino;
   if (acc != O_WRONLY) {
-    int i = fifo_ref(fw.dev, fw.ino);
+    int i = fifo_ref(dev, ino);
     if (i < 0) { close(fd); return -ENFILE; }
     fifo_register(fd, i, acc == O_RDWR ? K_FIFO_RW : K_FIFO_R);
     if (acc == O_RDONLY && wait && LD(fifos[i].writers) == 0) {
-      fw.start = LD(fifos[i].wcount);
+      struct fifo_wait *fw = fifo_wait_slot(dev, ino, LD(fifos[i].wcount));
       snprintf(why_buf, sizeof why_buf, "opening FIFO %s for reading: no writer has opened it", path);
       ipf_set_wait_reason(why_buf);
       ipf__set_pred(pred_writer);
-      if (ipf__block(IPF_WAIT_PRED, &fw, 0, ms) < 0) {
+      if (ipf__block(IPF_WAIT_PRED, fw, 0, ms) < 0) {
         fd_forget(fd);
         close(fd);
         return -ETIMEDOUT;
@@ -597,11 +611,11 @@ static int ctl_open(const char *path, int flags, mode_t mode, long ms) {
     snprintf(why_buf, sizeof why_buf, "opening FIFO %s for writing: no reader has opened it", path);
     ipf_set_wait_reason(why_buf);
     ipf__set_pred(pred_reader);
-    if (ipf__block(IPF_WAIT_PRED, &fw, 0, ms) < 0) return -ETIMEDOUT;
+    if (ipf__block(IPF_WAIT_PRED, fifo_wait_slot(dev, ino, 0), 0, ms) < 0) return -ETIMEDOUT;
     fd = open(path, flags | O_NONBLOCK, mode);
     if (fd < 0 && errno != ENXIO) return -errno;
   }
-  int i = fifo_ref(fw.dev, fw.ino);
+  int i = fifo_ref(dev, ino);
   if (i < 0) { close(fd); return -ENFILE; }
   fifo_register(fd, i, K_FIFO_W);
   clear_nonblock(fd, flags);
