@@ -64,7 +64,7 @@ static struct fdinfo {
   int external;      /* ipf_io_external */
 } fdt[FD_TABLE];
 
-#define NFIFO 64
+#define NFIFO 1024   /* abandoned (deadlocked) executions keep theirs for good */
 static struct fifo_ent {
   unsigned long dev, ino;
   int refs;          /* registered fds + waiters; 0 = free slot */
