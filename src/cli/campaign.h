@@ -6,6 +6,8 @@
 
 int ipf__cmd_campaign(int argc, char **argv);
 int ipf__cmd_merge(int argc, char **argv);
+/* exec -- PROGRAM: an unmodified pthread program under the scheduler (exec.c). */
+int ipf__cmd_exec(int argc, char **argv);
 /* merge's reader of one results.tsv (campaign.c); for fuzz/fuzz_results.c. */
 int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size_t errlen);
 void ipf__results_reset(void);

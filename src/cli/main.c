@@ -72,6 +72,7 @@ static const char *help_text =
   "                                   and hangs become findings; dedup, shrink, reports\n"
   "                                   ('ipcfault campaign --help')\n"
   "  merge DIR...                     combine sharded campaign results\n"
+  "  exec [options] -- PROGRAM [ARGS]  explore an unmodified pthread program ('ipcfault exec --help')\n"
   "  help                             this text\n"
   "\n"
   "options:\n"
@@ -916,6 +917,7 @@ int ipf_main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   if (argc > 1 && !strcmp(argv[1], "campaign")) return ipf__cmd_campaign(argc, argv);
   if (argc > 1 && !strcmp(argv[1], "merge")) return ipf__cmd_merge(argc, argv);
+  if (argc > 1 && !strcmp(argv[1], "exec")) return ipf__cmd_exec(argc, argv);
   struct opts o;
   parse(argc, argv, &o);
   setup_signals();

@@ -42,6 +42,10 @@ void ipf__chaos_delay(void);
 const ipf_scenario *ipf__scenario(void);
 int ipf__tid_of_owner(int owner_field);
 const char *ipf__thread_name_by_id(int id);
+/* exec mode (src/sched/pthread.c): worker stack size, and the pthread a
+ * controlled thread runs on. */
+extern size_t ipf__worker_stack;
+pthread_t ipf__thread_pthread(const ipf_thread_t *t);
 
 /* ThreadSanitizer happens-before annotations for the edges the emulated
  * primitives really provide. The handoff itself adds none (see sched.c). */

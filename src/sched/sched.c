@@ -125,6 +125,9 @@ static struct {
 
 static worker *free_workers;
 static int pool_cpu = -1;
+/* Stack size of new workers. exec mode (src/sched/pthread.c) raises it to
+ * the 8 MiB a program's own threads and main would get. */
+size_t ipf__worker_stack = 1u << 20;
 unsigned ipf__bugs;
 
 /* ---- futex ------------------------------------------------------------- */
@@ -176,7 +179,7 @@ static worker *get_worker(void) {
   if (!w) return NULL;
   pthread_attr_t a;
   pthread_attr_init(&a);
-  pthread_attr_setstacksize(&a, 1u << 20);
+  pthread_attr_setstacksize(&a, ipf__worker_stack);
   if (pool_cpu < 0) { pool_cpu = sched_getcpu(); if (pool_cpu < 0) pool_cpu = 0; }
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -719,6 +722,12 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
   int rc = pthread_create(&t->pt, NULL, chaos_tramp, s);
   if (rc) { free(s); return -rc; }
   return 0;
+}
+
+/* The real pthread a controlled thread runs on (exec mode hands it to the
+ * program as its pthread_t, so pthread_self() and pthread_create agree). */
+pthread_t ipf__thread_pthread(const ipf_thread_t *t) {
+  return t->slot ? ((const worker *)t->slot)->pt : t->pt;
 }
 
 int ipf_thread_join(ipf_thread_t *t) {

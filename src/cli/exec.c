@@ -1,0 +1,523 @@
+/* ipcfault exec -- PROGRAM [ARGS...]: explore an unmodified pthread program.
+ *
+ * DESIGN. The program is started once with the LD_PRELOAD library
+ * (libipcfault_preload.so, found next to this executable, in
+ * $IPCFAULT_PRELOAD, or where it was installed) and becomes a forkserver at
+ * the start of its main (src/sched/exec.h has the protocol). Every
+ * execution is one fork of it: a fresh process, so a crash, an exit() from
+ * any thread or a leak ends only that execution. The decisions of the
+ * running execution are mirrored into a shared page as they are taken, so
+ * the schedule of an execution that crashed is still known. Verdicts:
+ *   - killed by a signal (a failed assert, abort(), SIGSEGV) or a non-zero
+ *     exit status: bug (kind assert, abort, signal, exit), with the last
+ *     lines the program wrote to stderr;
+ *   - the scheduler saw every thread blocked: deadlock, with who waits on
+ *     what; the step bound: hang; both written by the program's controller;
+ *   - no end within --timeout seconds of wall-clock time: hang (a thread
+ *     spinning or blocked where the kit has no scheduling point).
+ * Exit codes and --json follow explore: 0 nothing found, 1 bug, 2 error.
+ * The schedule string's hash covers "exec:" plus the program's name and
+ * arguments and the fault plan, so a schedule replays only for the same
+ * command line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "campaign.h"
+#include "ipcfault/fault.h"
+#include "ipcfault/run.h"
+#include "../sched/exec.h"
+
+static const char *exec_help =
+  "usage: ipcfault exec [options] -- PROGRAM [ARGS...]\n"
+  "\n"
+  "Run an unmodified, dynamically linked pthread program under the controlled\n"
+  "scheduler (LD_PRELOAD); each execution is a fresh process. Mutexes, condition\n"
+  "variables, rwlocks, barriers, spinlocks, semaphores, thread create/join/exit,\n"
+  "sched_yield, sleeps and read/write/send/recv/accept/connect/close/pipe are\n"
+  "scheduling points; plain memory accesses are not.\n"
+  "\n"
+  "options:\n"
+  "  --strategy random|pct|rr   how the scheduler chooses (default pct)\n"
+  "  --depth D                  PCT bug depth (default 3)\n"
+  "  --runs N                   executions at most (default 1000)\n"
+  "  --seed N                   first seed (default 1)\n"
+  "  --max-steps N              step bound; past it an execution is a hang (default 100000)\n"
+  "  --timeout SEC              wall-clock bound per execution (default 10)\n"
+  "  --plan FILE|none           fault plan for the I/O calls (default none)\n"
+  "  --schedule S               replay one execution exactly\n"
+  "  --json                     one JSON object on stdout (the fields of explore --json)\n"
+  "\n"
+  "A program's abort, failed assert, fatal signal or non-zero exit status is a bug;\n"
+  "so is a deadlock (every thread blocked) and a hang (step bound or --timeout).\n"
+  "exit codes: 0 nothing found, 1 bug found, 2 bad usage or error\n";
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "ipcfault exec: ");
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(2);
+}
+
+static long num(const char *opt, const char *v, long min, long max) {
+  if (!v) die("%s needs a value", opt);
+  char *end;
+  errno = 0;
+  long long n = strtoll(v, &end, 10);
+  if (errno || end == v || *end || n < min || n > max)
+    die("%s: '%s' is not a whole number from %ld to %ld", opt, v, min, max);
+  return (long)n;
+}
+
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; s && *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c == '\n') fputs("\\n", f);
+    else if (c == '\t') fputs("\\t", f);
+    else if (c < 0x20) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *strategy_name(int s) {
+  return s == IPF_STRAT_PCT ? "pct" : s == IPF_STRAT_RR ? "rr" : s == IPF_STRAT_REPLAY ? "replay" : "random";
+}
+
+/* PROGRAM as execvp would find it; NULL when it cannot be run. */
+static char *find_program(const char *p) {
+  if (strchr(p, '/')) return access(p, X_OK) == 0 ? strdup(p) : NULL;
+  const char *path = getenv("PATH");
+  if (!path) path = "/usr/bin:/bin";
+  char buf[PATH_MAX];
+  for (const char *s = path; *s;) {
+    const char *e = strchr(s, ':');
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    snprintf(buf, sizeof buf, "%.*s/%s", (int)n, n ? s : ".", p);
+    struct stat st;
+    if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0) return strdup(buf);
+    if (!e) break;
+    s = e + 1;
+  }
+  return NULL;
+}
+
+/* The preload library: $IPCFAULT_PRELOAD ("none": the program carries the
+ * kit itself, -include ipcfault/pthread.h), next to this executable, or
+ * where it was installed. */
+static char *find_preload(void) {
+  const char *env = getenv("IPCFAULT_PRELOAD");
+  if (env && *env) return strcmp(env, "none") ? strdup(env) : NULL;
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 64);
+  if (n > 0) {
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (slash) {
+      strcpy(slash + 1, "libipcfault_preload.so");
+      if (access(self, R_OK) == 0) return strdup(self);
+    }
+  }
+#ifdef IPF_PRELOAD_INSTALLED
+  if (access(IPF_PRELOAD_INSTALLED, R_OK) == 0) return strdup(IPF_PRELOAD_INSTALLED);
+#endif
+  die("cannot find libipcfault_preload.so (set IPCFAULT_PRELOAD to its path)");
+}
+
+struct server {
+  pid_t pid;
+  int ctl, st, err;
+  struct ipf_exec_shm *shm;
+};
+
+static char errtail[1200];
+
+/* The last lines the execution wrote to stderr (at most ~1 KiB). */
+static const char *read_errtail(int fd) {
+  errtail[0] = 0;
+  off_t end = lseek(fd, 0, SEEK_END);
+  if (end <= 0) return errtail;
+  off_t from = end > 1000 ? end - 1000 : 0;
+  ssize_t n = pread(fd, errtail, (size_t)(end - from), from);
+  if (n <= 0) { errtail[0] = 0; return errtail; }
+  errtail[n] = 0;
+  while (n > 0 && (errtail[n - 1] == '\n' || errtail[n - 1] == ' ')) errtail[--n] = 0;
+  return errtail;
+}
+
+static int read_full(int fd, void *b, size_t n, int timeout_ms) {
+  size_t got = 0;
+  while (got < n) {
+    if (timeout_ms >= 0) {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      int r = poll(&p, 1, timeout_ms);
+      if (r == 0) return -ETIMEDOUT;
+      if (r < 0) { if (errno == EINTR) continue; return -errno; }
+    }
+    ssize_t k = read(fd, (char *)b + got, n - got);
+    if (k == 0) return -EPIPE;
+    if (k < 0) { if (errno == EINTR) continue; return -errno; }
+    got += (size_t)k;
+  }
+  return 0;
+}
+
+static void start_server(struct server *s, const char *path, char **args, const char *preload) {
+  int shmfd = memfd_create("ipcfault-exec", MFD_CLOEXEC);
+  s->err = memfd_create("ipcfault-stderr", MFD_CLOEXEC);
+  if (shmfd < 0 || s->err < 0) die("memfd_create: %s", strerror(errno));
+  if (ftruncate(shmfd, sizeof *s->shm) < 0) die("ftruncate: %s", strerror(errno));
+  s->shm = mmap(NULL, sizeof *s->shm, PROT_READ | PROT_WRITE, MAP_SHARED, shmfd, 0);
+  if (s->shm == MAP_FAILED) die("mmap: %s", strerror(errno));
+  s->shm->magic = IPF_EXEC_MAGIC;
+  int ctl[2], st[2];
+  if (pipe2(ctl, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) die("pipe: %s", strerror(errno));
+  char *pre = NULL;
+  if (preload) {
+    const char *old = getenv("LD_PRELOAD");
+    size_t len = strlen(preload) + (old ? strlen(old) : 0) + 2;
+    pre = malloc(len);
+    if (!pre) die("out of memory");
+    snprintf(pre, len, "%s%s%s", preload, old && *old ? ":" : "", old && *old ? old : "");
+  }
+  fflush(NULL);
+  s->pid = fork();
+  if (s->pid < 0) die("fork: %s", strerror(errno));
+  if (s->pid == 0) {
+    /* only async-signal-safe calls until exec (the CLI may have threads) */
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(s->err, 2) < 0 ||
+        dup2(s->err, IPF_EXEC_ERR_FD) < 0 || dup2(shmfd, IPF_EXEC_SHM_FD) < 0 ||
+        dup2(ctl[0], IPF_EXEC_CTL_FD) < 0 || dup2(st[1], IPF_EXEC_ST_FD) < 0)
+      _exit(126);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    if (pre) setenv("LD_PRELOAD", pre, 1);
+    setenv("IPF_EXEC", "1", 1);
+    execv(path, args);
+    _exit(127);
+  }
+  free(pre);
+  close(shmfd);
+  close(ctl[0]);
+  close(st[1]);
+  s->ctl = ctl[1];
+  s->st = st[0];
+  uint32_t hello = 0;
+  int rc = read_full(s->st, &hello, 4, 10000);
+  if (rc < 0 || hello != IPF_EXEC_MAGIC) {
+    const char *t = read_errtail(s->err);
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+    die("%s did not start under the kit (%s)%s%s", path,
+        rc == -ETIMEDOUT ? "no answer in 10 s" :
+        "it ended before main: not a dynamically linked program? a static one must be built "
+        "with -include ipcfault/pthread.h -lipcfault and run with IPCFAULT_PRELOAD=none",
+        *t ? ": " : "", t);
+  }
+}
+
+static void stop_server(struct server *s) {
+  close(s->ctl);
+  close(s->st);
+  int status;
+  while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR) {}
+  close(s->err);
+  munmap(s->shm, sizeof *s->shm);
+}
+
+struct outcome {
+  int verdict;               /* IPF_VERDICT_* */
+  char kind[32];
+  char message[6000];
+  long steps;
+  size_t ndec;
+};
+
+static const char *signame(int sig) {
+  switch (sig) {
+  case SIGABRT: return "SIGABRT";
+  case SIGSEGV: return "SIGSEGV";
+  case SIGBUS: return "SIGBUS";
+  case SIGFPE: return "SIGFPE";
+  case SIGILL: return "SIGILL";
+  case SIGKILL: return "SIGKILL";
+  case SIGTERM: return "SIGTERM";
+  case SIGPIPE: return "SIGPIPE";
+  default: return "a signal";
+  }
+}
+
+/* One execution under the request already in s->shm. */
+static int run_one(struct server *s, double timeout, const char *prog, struct outcome *o) {
+  memset(o, 0, sizeof *o);
+  s->shm->reported = 0;
+  s->shm->mlen = 0;
+  s->shm->steps = 0;
+  if (ftruncate(s->err, 0) < 0 || lseek(s->err, 0, SEEK_SET) < 0) die("stderr capture: %s", strerror(errno));
+  uint32_t cmd = 1;
+  if (write(s->ctl, &cmd, 4) != 4) die("the forkserver of %s is gone", prog);
+  int32_t pid, status;
+  if (read_full(s->st, &pid, 4, 10000) < 0 || pid < 0) die("the forkserver of %s could not fork", prog);
+  int rc = read_full(s->st, &status, 4, (int)(timeout * 1000));
+  int timed_out = 0;
+  if (rc == -ETIMEDOUT) {
+    timed_out = 1;
+    kill(pid, SIGKILL);
+    rc = read_full(s->st, &status, 4, 10000);
+  }
+  if (rc < 0) die("the forkserver of %s is gone: %s", prog, read_errtail(s->err));
+  o->steps = s->shm->steps;
+  o->ndec = s->shm->mlen < IPF_EXEC_MIRROR_CAP ? s->shm->mlen : IPF_EXEC_MIRROR_CAP;
+  const char *tail = read_errtail(s->err);
+  char more[1300] = "";
+  if (*tail) snprintf(more, sizeof more, "\nits stderr ended with:\n%s", tail);
+  if (timed_out) {
+    o->verdict = IPF_VERDICT_BUG;
+    snprintf(o->kind, sizeof o->kind, "hang");
+    snprintf(o->message, sizeof o->message,
+             "hang: no end within %g s of wall-clock time (--timeout): a thread spins or blocks where the kit "
+             "has no scheduling point (plain memory accesses, a blocking call it does not intercept)%s",
+             timeout, more);
+  } else if (__atomic_load_n(&s->shm->reported, __ATOMIC_ACQUIRE)) {
+    o->verdict = s->shm->verdict;
+    snprintf(o->kind, sizeof o->kind, "%s", s->shm->kind);
+    snprintf(o->message, sizeof o->message, "%s", s->shm->message);
+    if (o->verdict == IPF_VERDICT_BUG && *tail) strncat(o->message, more, sizeof o->message - strlen(o->message) - 1);
+  } else if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    o->verdict = IPF_VERDICT_BUG;
+    snprintf(o->kind, sizeof o->kind, "%s",
+             sig == SIGABRT ? (strstr(tail, "Assertion") ? "assert" : "abort") : "signal");
+    snprintf(o->message, sizeof o->message, "%s: killed by %s (signal %d)%s", o->kind, signame(sig), sig, more);
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    o->verdict = IPF_VERDICT_BUG;
+    snprintf(o->kind, sizeof o->kind, "exit");
+    snprintf(o->message, sizeof o->message, "exit: the program exited with status %d%s", WEXITSTATUS(status), more);
+  } else {
+    o->verdict = IPF_VERDICT_OK;
+    snprintf(o->kind, sizeof o->kind, "ok");
+  }
+  return o->verdict;
+}
+
+static char *read_plan_file(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) die("--plan %s: %s", path, strerror(errno));
+  char *b = malloc(65536);
+  if (!b) die("out of memory");
+  size_t n = fread(b, 1, 65535, f);
+  int more = fgetc(f) != EOF;
+  fclose(f);
+  if (more) { free(b); die("--plan %s: larger than 64 KiB", path); }
+  b[n] = 0;
+  return b;
+}
+
+static void shq(FILE *f, const char *s) {
+  if (*s && !strpbrk(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~")) { fputs(s, f); return; }
+  fputc('\'', f);
+  for (; *s; s++) {
+    if (*s == '\'') fputs("'\\''", f);
+    else fputc(*s, f);
+  }
+  fputc('\'', f);
+}
+
+int ipf__cmd_exec(int argc, char **argv) {
+  ipf_config cfg;
+  ipf_config_init(&cfg);
+  cfg.strategy = IPF_STRAT_PCT;
+  long runs = 1000;
+  double timeout = 10;
+  int json = 0, dd = -1;
+  const char *plan_file = NULL, *schedule = NULL;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--")) { dd = i; break; }
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(exec_help, stdout); return 0; }
+    else if (!strcmp(a, "--json")) json = 1;
+    else if (!strcmp(a, "--strategy")) {
+      if (!v) die("--strategy needs a value: random, pct or rr");
+      if (!strcmp(v, "random")) cfg.strategy = IPF_STRAT_RANDOM;
+      else if (!strcmp(v, "pct")) cfg.strategy = IPF_STRAT_PCT;
+      else if (!strcmp(v, "rr")) cfg.strategy = IPF_STRAT_RR;
+      else die("--strategy: unknown strategy '%s' (random, pct or rr)", v);
+      i++;
+    } else if (!strcmp(a, "--depth")) { cfg.pct_depth = (int)num(a, v, 1, 16); i++; }
+    else if (!strcmp(a, "--runs")) { runs = num(a, v, 1, 1000000000L); i++; }
+    else if (!strcmp(a, "--max-steps")) { cfg.max_steps = num(a, v, 1, 100000000L); i++; }
+    else if (!strcmp(a, "--timeout")) {
+      if (!v) die("--timeout needs a value in seconds");
+      char *end;
+      errno = 0;
+      timeout = strtod(v, &end);
+      if (errno || end == v || *end || !(timeout > 0 && timeout <= 86400))
+        die("--timeout: '%s' is not a number of seconds from 0 to 86400", v);
+      i++;
+    } else if (!strcmp(a, "--seed")) {
+      if (!v || *v == '-') die("--seed: '%s' is not a number from 0 to 2^64-1", v ? v : "");
+      char *end;
+      errno = 0;
+      unsigned long long n = strtoull(v, &end, 10);
+      if (errno || end == v || *end) die("--seed: '%s' is not a number from 0 to 2^64-1", v);
+      cfg.seed = n;
+      i++;
+    } else if (!strcmp(a, "--plan")) {
+      if (!v) die("--plan needs a plan file (faults/*.plan) or 'none'");
+      plan_file = v;
+      i++;
+    } else if (!strcmp(a, "--schedule")) {
+      if (!v) die("--schedule needs the schedule string exec printed");
+      schedule = v;
+      i++;
+    } else die("unknown option '%s' (the program goes after '--')", a);
+  }
+  if (dd < 0 || dd + 1 >= argc) die("no program given: ipcfault exec [options] -- PROGRAM [ARGS...]");
+  char **pargv = argv + dd + 1;
+  int pargc = argc - dd - 1;
+  char *path = find_program(pargv[0]);
+  if (!path) die("%s: no such executable", pargv[0]);
+  char *preload = find_preload();
+
+  /* the "scenario": its name carries the command line into the schedule hash */
+  char name[512];
+  const char *base = strrchr(pargv[0], '/') ? strrchr(pargv[0], '/') + 1 : pargv[0];
+  size_t nl = (size_t)snprintf(name, sizeof name, "exec:%s", base);
+  for (int i = 1; i < pargc && nl < sizeof name; i++)
+    nl += (size_t)snprintf(name + nl, sizeof name - nl, " %s", pargv[i]);
+  ipf_scenario sc = { name, IPF_EXPECT_OK, "a program under ipcfault exec", NULL, 0, 0, NULL };
+
+  ipf_plan *plan = NULL;
+  char err[512];
+  if (plan_file && strcmp(plan_file, "none")) {
+    char *text = read_plan_file(plan_file);
+    int rc = ipf_plan_parse(text, plan_file, &plan, err, sizeof err);
+    free(text);
+    if (rc) { fprintf(stderr, "%s\n", err); return 2; }
+  } else {
+    plan = ipf_plan_new();
+    if (!plan) die("out of memory");
+  }
+  char *ptext = ipf_plan_format(plan);
+  if (!ptext || strlen(ptext) >= sizeof ((struct ipf_exec_shm *)0)->plan) die("--plan: plan too large");
+  cfg.plan = plan;
+  if (schedule) {
+    if (strlen(schedule) >= IPF_EXEC_SCHED_CAP) die("--schedule: longer than the kit accepts");
+    if (!plan_file || !strcmp(plan_file, "none")) {
+      char why[256];
+      if (ipf_schedule_check(&sc, schedule, why, sizeof why) < 0) die("%s", why);
+    }
+    cfg.strategy = IPF_STRAT_REPLAY;
+    runs = 1;
+  }
+
+  struct server s;
+  start_server(&s, path, pargv, preload);
+  struct ipf_exec_shm *shm = s.shm;
+  snprintf(shm->name, sizeof shm->name, "%s", name);
+  snprintf(shm->plan, sizeof shm->plan, "%s", ptext);
+  if (schedule) snprintf(shm->schedule, IPF_EXEC_SCHED_CAP, "%s", schedule);
+  shm->strategy = cfg.strategy;
+  shm->pct_depth = cfg.pct_depth;
+  shm->max_steps = cfg.max_steps;
+
+  struct outcome o;
+  long execs = 0, longest = 0;
+  uint64_t seed = cfg.seed;
+  double t0 = now_s();
+  int v = IPF_VERDICT_OK;
+  for (long i = 0; i < runs; i++) {
+    seed = schedule ? cfg.seed : ipf_exec_seed(cfg.seed, i);
+    shm->seed = seed;
+    shm->pct_steps = longest ? longest : 50;
+    v = run_one(&s, timeout, pargv[0], &o);
+    execs = i + 1;
+    if (o.steps > longest) longest = o.steps;
+    if (v != IPF_VERDICT_OK) break;
+  }
+  double secs = now_s() - t0;
+  char *sched = ipf_schedule_make(&sc, &cfg, shm->mirror, o.ndec);
+  stop_server(&s);
+
+  if (v == IPF_VERDICT_ERROR) {
+    if (json) {
+      printf("{\"scenario\":");
+      json_str(stdout, name);
+      printf(",\"verdict\":\"error\",\"kind\":\"error\",\"message\":");
+      json_str(stdout, o.message);
+      printf("}\n");
+    }
+    fprintf(stderr, "ipcfault exec: %s: %s\n", name, o.message);
+    free(sched); free(ptext); free(path); free(preload); ipf_plan_free(plan);
+    return 2;
+  }
+  if (json) {
+    printf("{\"scenario\":");
+    json_str(stdout, name);
+    printf(",\"expect\":\"ok\",\"verdict\":\"%s\",\"kind\":", v == IPF_VERDICT_BUG ? "bug" : "ok");
+    json_str(stdout, o.kind);
+    printf(",\"message\":");
+    json_str(stdout, o.message);
+    printf(",\"mode\":\"controlled\",\"strategy\":\"%s\",\"seed\":%" PRIu64 ",\"schedule\":",
+           strategy_name(cfg.strategy), seed);
+    json_str(stdout, v == IPF_VERDICT_BUG && sched ? sched : "");
+    printf(",\"steps\":%ld,\"executions\":%ld,\"executions_per_second\":%.1f,\"plan\":", o.steps, execs,
+           secs > 0 ? execs / secs : 0.0);
+    json_str(stdout, ptext);
+    printf(",\"clean_error\":null,\"faults\":{},\"interrupted\":false,\"program\":");
+    json_str(stdout, path);
+    printf("}\n");
+  } else if (v == IPF_VERDICT_BUG) {
+    if (schedule) printf("BUG in %s (replayed)\n", name);
+    else printf("BUG in %s after %ld execution%s (%s, controlled mode)\n", name, execs, execs == 1 ? "" : "s",
+                strategy_name(cfg.strategy));
+    printf("%s\n", o.message);
+    if (!schedule && sched) {
+      printf("\nReplay it:\n  ipcfault exec");
+      if (plan_file) { printf(" --plan "); shq(stdout, plan_file); }
+      printf(" --schedule %s --", sched);
+      for (int i = 0; i < pargc; i++) { putchar(' '); shq(stdout, pargv[i]); }
+      putchar('\n');
+    }
+  } else if (schedule) {
+    printf("ok: %s: the schedule ran to the end without a bug\n", name);
+  } else {
+    printf("ok: %s, nothing found in %ld executions (%s, %.0f executions/s)\n", name, execs,
+           strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0);
+  }
+  free(sched);
+  free(ptext);
+  free(path);
+  free(preload);
+  ipf_plan_free(plan);
+  return v == IPF_VERDICT_BUG ? 1 : 0;
+}

@@ -1,0 +1,410 @@
+/* libipcfault_preload.so: an unmodified, dynamically linked pthread program
+ * under the controlled scheduler (`ipcfault exec`).
+ *
+ * DESIGN. Every function here has the name and signature of a libc function
+ * and is found first by the dynamic linker (LD_PRELOAD). Each one decides
+ * between two paths:
+ *  - emulate: the caller is a managed thread of a running execution and not
+ *    already inside the kit. Then the call is a scheduling point of the
+ *    controlled scheduler (src/sched/pthread.c, src/io), with ipf__pt_guard
+ *    set while the kit works, so that the kit's own calls of these same
+ *    functions (pthread_create of a worker, read(2) under ipf_read, libfiu's
+ *    locks) reach libc instead of coming back here;
+ *  - pass through: anything else — the forkserver, the controller, code
+ *    before main, a program run with the library but not by ipcfault — goes
+ *    to the next definition (libc), found once with dlsym(RTLD_NEXT). The
+ *    condition-variable functions are looked up by version (GLIBC_2.3.2):
+ *    an unversioned dlsym returns the pre-2.3.2 compatibility ABI.
+ * The library is built with hidden visibility: only these functions are
+ * exported, so the kit inside it cannot collide with the program's symbols.
+ * The entry into the kit is __libc_start_main, which hands the program's
+ * main to the forkserver (src/sched/exec_main.c).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../sched/exec.h"
+#include "../sched/internal.h"
+#include "ipcfault/io.h"
+
+#define API __attribute__((visibility("default")))
+
+/* emulate this call? */
+#define EMU() (__builtin_expect(ipf__exec_active, 1) && !ipf__pt_guard && ipf__world() == IPF_WORLD_CONTROLLED)
+#define ENTER() (ipf__pt_guard = 1)
+#define LEAVE() (ipf__pt_guard = 0)
+#define PC() __builtin_return_address(0)
+
+/* The next definition of name (libc's), looked up on first use. */
+#define REAL(ret, name, params)                                               \
+  static ret(*real_##name) params;                                            \
+  static inline ret(*get_##name(void)) params {                               \
+    if (!real_##name) real_##name = (ret(*) params)dlsym(RTLD_NEXT, #name);    \
+    return real_##name;                                                       \
+  }
+#define REALV(ret, name, params, ver)                                         \
+  static ret(*real_##name) params;                                            \
+  static inline ret(*get_##name(void)) params {                               \
+    if (!real_##name) real_##name = (ret(*) params)dlvsym(RTLD_NEXT, #name, ver); \
+    if (!real_##name) real_##name = (ret(*) params)dlsym(RTLD_NEXT, #name);  \
+    return real_##name;                                                       \
+  }
+
+/* ---- entry: main ------------------------------------------------------------ */
+
+typedef int (*start_main_fn)(ipf_main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
+static ipf_main_fn program_main;
+
+static int main_hook(int argc, char **argv, char **envp) {
+  return ipf__exec_main(program_main, argc, argv, envp);
+}
+
+API int __libc_start_main(ipf_main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
+                          void (*rtld_fini)(void), void *stack_end) {
+  start_main_fn real = (start_main_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+  program_main = main;
+  return real(main_hook, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+/* ---- threads ---------------------------------------------------------------- */
+
+REAL(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))
+API int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg) {
+  if (!EMU()) return get_pthread_create()(t, a, fn, arg);
+  ENTER();
+  int rc = ipf__pt_create(t, a, fn, arg);
+  LEAVE();
+  return rc;
+}
+
+REAL(int, pthread_join, (pthread_t, void **))
+API int pthread_join(pthread_t t, void **ret) {
+  if (!EMU()) return get_pthread_join()(t, ret);
+  ENTER();
+  int rc = ipf__pt_join(t, ret);
+  LEAVE();
+  return rc;
+}
+
+REAL(int, pthread_detach, (pthread_t))
+API int pthread_detach(pthread_t t) {
+  if (!EMU()) return get_pthread_detach()(t);
+  ENTER();
+  int rc = ipf__pt_detach(t);
+  LEAVE();
+  return rc;
+}
+
+REAL(void, pthread_exit, (void *))
+API void pthread_exit(void *ret) {
+  if (EMU()) { ENTER(); ipf__pt_exit(ret); }
+  get_pthread_exit()(ret);
+  __builtin_unreachable();
+}
+
+REAL(int, pthread_once, (pthread_once_t *, void (*)(void)))
+API int pthread_once(pthread_once_t *o, void (*fn)(void)) {
+  if (!EMU()) return get_pthread_once()(o, fn);
+  ENTER();
+  int rc = ipf__pt_once(o, fn);
+  LEAVE();
+  return rc;
+}
+
+/* ---- mutexes ------------------------------------------------------------------- */
+
+REAL(int, pthread_mutex_init, (pthread_mutex_t *, const pthread_mutexattr_t *))
+API int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) {
+  int rc = get_pthread_mutex_init()(m, a);     /* the program's memory, as it expects */
+  if (rc || !EMU()) return rc;
+  ENTER();
+  rc = ipf__pt_mutex_init(m, a);
+  LEAVE();
+  return rc;
+}
+
+REAL(int, pthread_mutex_destroy, (pthread_mutex_t *))
+API int pthread_mutex_destroy(pthread_mutex_t *m) {
+  if (!EMU()) return get_pthread_mutex_destroy()(m);
+  ENTER();
+  int rc = ipf__pt_mutex_destroy(m);
+  LEAVE();
+  return rc;
+}
+
+/* pass through, or emulate with the guard set */
+#define WRAP(real_call, emu_call)                                             \
+  do {                                                                        \
+    if (!EMU()) return real_call;                                             \
+    ENTER();                                                                  \
+    int rc_ = emu_call;                                                       \
+    LEAVE();                                                                  \
+    return rc_;                                                               \
+  } while (0)
+
+REAL(int, pthread_mutex_lock, (pthread_mutex_t *))
+API int pthread_mutex_lock(pthread_mutex_t *m) {
+  WRAP(get_pthread_mutex_lock()(m), ipf__pt_mutex_lock(m, NULL, 0, PC()));
+}
+REAL(int, pthread_mutex_trylock, (pthread_mutex_t *))
+API int pthread_mutex_trylock(pthread_mutex_t *m) {
+  WRAP(get_pthread_mutex_trylock()(m), ipf__pt_mutex_lock(m, NULL, 1, PC()));
+}
+REAL(int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *))
+API int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *ts) {
+  WRAP(get_pthread_mutex_timedlock()(m, ts), ipf__pt_mutex_lock(m, ts, 0, PC()));
+}
+REAL(int, pthread_mutex_unlock, (pthread_mutex_t *))
+API int pthread_mutex_unlock(pthread_mutex_t *m) {
+  WRAP(get_pthread_mutex_unlock()(m), ipf__pt_mutex_unlock(m));
+}
+
+/* ---- spinlocks --------------------------------------------------------------- */
+
+REAL(int, pthread_spin_init, (pthread_spinlock_t *, int))
+API int pthread_spin_init(pthread_spinlock_t *s, int pshared) {
+  int rc = get_pthread_spin_init()(s, pshared);
+  if (rc || !EMU()) return rc;
+  ENTER();
+  rc = ipf__pt_spin_init(s);
+  LEAVE();
+  return rc;
+}
+REAL(int, pthread_spin_lock, (pthread_spinlock_t *))
+API int pthread_spin_lock(pthread_spinlock_t *s) {
+  WRAP(get_pthread_spin_lock()(s), ipf__pt_spin_lock(s, 0, PC()));
+}
+REAL(int, pthread_spin_trylock, (pthread_spinlock_t *))
+API int pthread_spin_trylock(pthread_spinlock_t *s) {
+  WRAP(get_pthread_spin_trylock()(s), ipf__pt_spin_lock(s, 1, PC()));
+}
+REAL(int, pthread_spin_unlock, (pthread_spinlock_t *))
+API int pthread_spin_unlock(pthread_spinlock_t *s) {
+  WRAP(get_pthread_spin_unlock()(s), ipf__pt_spin_unlock(s));
+}
+
+/* ---- condition variables --------------------------------------------------------- */
+
+REALV(int, pthread_cond_init, (pthread_cond_t *, const pthread_condattr_t *), "GLIBC_2.3.2")
+API int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a) {
+  int rc = get_pthread_cond_init()(c, a);
+  if (rc || !EMU()) return rc;
+  ENTER();
+  rc = ipf__pt_cond_init(c, a);
+  LEAVE();
+  return rc;
+}
+REALV(int, pthread_cond_destroy, (pthread_cond_t *), "GLIBC_2.3.2")
+API int pthread_cond_destroy(pthread_cond_t *c) {
+  WRAP(get_pthread_cond_destroy()(c), ipf__pt_cond_destroy(c));
+}
+REALV(int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *), "GLIBC_2.3.2")
+API int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
+  WRAP(get_pthread_cond_wait()(c, m), ipf__pt_cond_wait(c, m, NULL, PC()));
+}
+REALV(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *), "GLIBC_2.3.2")
+API int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *ts) {
+  WRAP(get_pthread_cond_timedwait()(c, m, ts), ipf__pt_cond_wait(c, m, ts, PC()));
+}
+REALV(int, pthread_cond_signal, (pthread_cond_t *), "GLIBC_2.3.2")
+API int pthread_cond_signal(pthread_cond_t *c) {
+  WRAP(get_pthread_cond_signal()(c), ipf__pt_cond_wake(c, 0));
+}
+REALV(int, pthread_cond_broadcast, (pthread_cond_t *), "GLIBC_2.3.2")
+API int pthread_cond_broadcast(pthread_cond_t *c) {
+  WRAP(get_pthread_cond_broadcast()(c), ipf__pt_cond_wake(c, 1));
+}
+
+/* ---- rwlocks ----------------------------------------------------------------------- */
+
+REAL(int, pthread_rwlock_init, (pthread_rwlock_t *, const pthread_rwlockattr_t *))
+API int pthread_rwlock_init(pthread_rwlock_t *r, const pthread_rwlockattr_t *a) {
+  int rc = get_pthread_rwlock_init()(r, a);
+  if (rc || !EMU()) return rc;
+  ENTER();
+  rc = ipf__pt_rwlock_init(r);
+  LEAVE();
+  return rc;
+}
+REAL(int, pthread_rwlock_destroy, (pthread_rwlock_t *))
+API int pthread_rwlock_destroy(pthread_rwlock_t *r) {
+  WRAP(get_pthread_rwlock_destroy()(r), ipf__pt_rwlock_destroy(r));
+}
+REAL(int, pthread_rwlock_rdlock, (pthread_rwlock_t *))
+API int pthread_rwlock_rdlock(pthread_rwlock_t *r) {
+  WRAP(get_pthread_rwlock_rdlock()(r), ipf__pt_rwlock_lock(r, 0, NULL, 0, PC()));
+}
+REAL(int, pthread_rwlock_wrlock, (pthread_rwlock_t *))
+API int pthread_rwlock_wrlock(pthread_rwlock_t *r) {
+  WRAP(get_pthread_rwlock_wrlock()(r), ipf__pt_rwlock_lock(r, 1, NULL, 0, PC()));
+}
+REAL(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t *))
+API int pthread_rwlock_tryrdlock(pthread_rwlock_t *r) {
+  WRAP(get_pthread_rwlock_tryrdlock()(r), ipf__pt_rwlock_lock(r, 0, NULL, 1, PC()));
+}
+REAL(int, pthread_rwlock_trywrlock, (pthread_rwlock_t *))
+API int pthread_rwlock_trywrlock(pthread_rwlock_t *r) {
+  WRAP(get_pthread_rwlock_trywrlock()(r), ipf__pt_rwlock_lock(r, 1, NULL, 1, PC()));
+}
+REAL(int, pthread_rwlock_timedrdlock, (pthread_rwlock_t *, const struct timespec *))
+API int pthread_rwlock_timedrdlock(pthread_rwlock_t *r, const struct timespec *ts) {
+  WRAP(get_pthread_rwlock_timedrdlock()(r, ts), ipf__pt_rwlock_lock(r, 0, ts, 0, PC()));
+}
+REAL(int, pthread_rwlock_timedwrlock, (pthread_rwlock_t *, const struct timespec *))
+API int pthread_rwlock_timedwrlock(pthread_rwlock_t *r, const struct timespec *ts) {
+  WRAP(get_pthread_rwlock_timedwrlock()(r, ts), ipf__pt_rwlock_lock(r, 1, ts, 0, PC()));
+}
+REAL(int, pthread_rwlock_unlock, (pthread_rwlock_t *))
+API int pthread_rwlock_unlock(pthread_rwlock_t *r) {
+  WRAP(get_pthread_rwlock_unlock()(r), ipf__pt_rwlock_unlock(r));
+}
+
+/* ---- barriers ----------------------------------------------------------------------- */
+
+REAL(int, pthread_barrier_init, (pthread_barrier_t *, const pthread_barrierattr_t *, unsigned))
+API int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a, unsigned n) {
+  int rc = get_pthread_barrier_init()(b, a, n);
+  if (rc || !EMU()) return rc;
+  ENTER();
+  rc = ipf__pt_barrier_init(b, n);
+  LEAVE();
+  return rc;
+}
+REAL(int, pthread_barrier_destroy, (pthread_barrier_t *))
+API int pthread_barrier_destroy(pthread_barrier_t *b) {
+  WRAP(get_pthread_barrier_destroy()(b), ipf__pt_barrier_destroy(b));
+}
+REAL(int, pthread_barrier_wait, (pthread_barrier_t *))
+API int pthread_barrier_wait(pthread_barrier_t *b) {
+  WRAP(get_pthread_barrier_wait()(b), ipf__pt_barrier_wait(b));
+}
+
+/* ---- semaphores: 0, or -1 and errno -------------------------------------------------- */
+
+#define SEMWRAP(real_call, emu_call)                                          \
+  do {                                                                        \
+    if (!EMU()) return real_call;                                             \
+    ENTER();                                                                  \
+    int rc_ = emu_call;                                                       \
+    LEAVE();                                                                  \
+    if (rc_ < 0) { errno = -rc_; return -1; }                                 \
+    return 0;                                                                 \
+  } while (0)
+
+REAL(int, sem_init, (sem_t *, int, unsigned))
+API int sem_init(sem_t *s, int pshared, unsigned v) {
+  int rc = get_sem_init()(s, pshared, v);
+  if (rc || !EMU()) return rc;
+  ENTER();
+  ipf__pt_sem_init(s, v);
+  LEAVE();
+  return 0;
+}
+REAL(int, sem_destroy, (sem_t *))
+API int sem_destroy(sem_t *s) { SEMWRAP(get_sem_destroy()(s), ipf__pt_sem_destroy(s)); }
+REAL(int, sem_wait, (sem_t *))
+API int sem_wait(sem_t *s) { SEMWRAP(get_sem_wait()(s), ipf__pt_sem_wait(s, NULL, 0)); }
+REAL(int, sem_trywait, (sem_t *))
+API int sem_trywait(sem_t *s) { SEMWRAP(get_sem_trywait()(s), ipf__pt_sem_wait(s, NULL, 1)); }
+REAL(int, sem_timedwait, (sem_t *, const struct timespec *))
+API int sem_timedwait(sem_t *s, const struct timespec *ts) {
+  SEMWRAP(get_sem_timedwait()(s, ts), ipf__pt_sem_wait(s, ts, 0));
+}
+REAL(int, sem_post, (sem_t *))
+API int sem_post(sem_t *s) { SEMWRAP(get_sem_post()(s), ipf__pt_sem_post(s)); }
+REAL(int, sem_getvalue, (sem_t *, int *))
+API int sem_getvalue(sem_t *s, int *v) { SEMWRAP(get_sem_getvalue()(s, v), ipf__pt_sem_getvalue(s, v)); }
+
+/* ---- yield and sleep: virtual time ----------------------------------------------------- */
+
+REAL(int, sched_yield, (void))
+API int sched_yield(void) {
+  if (!EMU()) return get_sched_yield()();
+  ENTER();
+  ipf__pt_yield();
+  LEAVE();
+  return 0;
+}
+
+static void vsleep(long long ns) {
+  ENTER();
+  ipf__pt_sleep_ns(ns);
+  LEAVE();
+}
+REAL(unsigned, sleep, (unsigned))
+API unsigned sleep(unsigned s) {
+  if (!EMU()) return get_sleep()(s);
+  vsleep((long long)s * 1000000000LL);
+  return 0;
+}
+REAL(int, usleep, (useconds_t))
+API int usleep(useconds_t us) {
+  if (!EMU()) return get_usleep()(us);
+  vsleep((long long)us * 1000);
+  return 0;
+}
+REAL(int, nanosleep, (const struct timespec *, struct timespec *))
+API int nanosleep(const struct timespec *req, struct timespec *rem) {
+  if (!EMU()) return get_nanosleep()(req, rem);
+  if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L) { errno = EINVAL; return -1; }
+  vsleep((long long)req->tv_sec * 1000000000LL + req->tv_nsec);
+  if (rem) rem->tv_sec = rem->tv_nsec = 0;
+  return 0;
+}
+REAL(int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *))
+API int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem) {
+  if (!EMU()) return get_clock_nanosleep()(clk, flags, req, rem);
+  long long ns = (long long)req->tv_sec * 1000000000LL + req->tv_nsec;
+  if (flags & TIMER_ABSTIME) {
+    struct timespec now;
+    clock_gettime(clk, &now);
+    ns -= (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+  }
+  vsleep(ns);
+  if (rem) rem->tv_sec = rem->tv_nsec = 0;
+  return 0;
+}
+
+/* ---- I/O: the fault layer's wrappers (scheduling points, fault sites, and
+ * waits the scheduler sees instead of sleeps in the kernel) ------------------------------ */
+
+#define IOWRAP(type, real_call, emu_call)                                     \
+  do {                                                                        \
+    if (!EMU()) return real_call;                                             \
+    ENTER();                                                                  \
+    type rc_ = emu_call;                                                      \
+    LEAVE();                                                                  \
+    if (rc_ < 0) { errno = (int)-rc_; return -1; }                            \
+    return rc_;                                                               \
+  } while (0)
+
+REAL(ssize_t, read, (int, void *, size_t))
+API ssize_t read(int fd, void *b, size_t n) { IOWRAP(ssize_t, get_read()(fd, b, n), ipf_read(fd, b, n)); }
+REAL(ssize_t, write, (int, const void *, size_t))
+API ssize_t write(int fd, const void *b, size_t n) { IOWRAP(ssize_t, get_write()(fd, b, n), ipf_write(fd, b, n)); }
+REAL(ssize_t, readv, (int, const struct iovec *, int))
+API ssize_t readv(int fd, const struct iovec *v, int n) { IOWRAP(ssize_t, get_readv()(fd, v, n), ipf_readv(fd, v, n)); }
+REAL(ssize_t, writev, (int, const struct iovec *, int))
+API ssize_t writev(int fd, const struct iovec *v, int n) { IOWRAP(ssize_t, get_writev()(fd, v, n), ipf_writev(fd, v, n)); }
+REAL(ssize_t, recv, (int, void *, size_t, int))
+API ssize_t recv(int fd, void *b, size_t n, int f) { IOWRAP(ssize_t, get_recv()(fd, b, n, f), ipf_recv(fd, b, n, f)); }
+REAL(ssize_t, send, (int, const void *, size_t, int))
+API ssize_t send(int fd, const void *b, size_t n, int f) { IOWRAP(ssize_t, get_send()(fd, b, n, f), ipf_send(fd, b, n, f)); }
+REAL(int, accept, (int, struct sockaddr *, socklen_t *))
+API int accept(int fd, struct sockaddr *a, socklen_t *l) { IOWRAP(int, get_accept()(fd, a, l), ipf_accept(fd, a, l)); }
+REAL(int, connect, (int, const struct sockaddr *, socklen_t))
+API int connect(int fd, const struct sockaddr *a, socklen_t l) { IOWRAP(int, get_connect()(fd, a, l), ipf_connect(fd, a, l)); }
+REAL(int, close, (int))
+API int close(int fd) { IOWRAP(int, get_close()(fd), ipf_close(fd)); }
+REAL(int, pipe, (int[2]))
+API int pipe(int fds[2]) { IOWRAP(int, get_pipe()(fds), ipf_pipe(fds)); }

@@ -1,0 +1,142 @@
+/* exec mode, the program's side: forkserver and per-execution controller.
+ *
+ * DESIGN. `ipcfault exec` starts the program once (protocol in exec.h). When
+ * the program reaches main — through the LD_PRELOAD library's
+ * __libc_start_main hook, or through the main() that -include
+ * ipcfault/pthread.h puts in front of the program's own — this file turns the
+ * process into a forkserver, as AFL does: the dynamic loader, relocations
+ * and constructors run once, and each execution costs one fork. fork() is
+ * safe here because the process has no thread yet.
+ *
+ * In each child the initial thread becomes the unmanaged controller of one
+ * ipf_exec, and the program's main runs as the managed thread "main" on a
+ * worker (the program's threads are managed workers too): the same
+ * execution model as a scenario, so deadlock and hang detection, PCT,
+ * replay and the fault plan all apply unchanged. The controller blocks every
+ * signal it can, so that signals meant for the process reach the program's
+ * threads, whose mask main restores. The execution ends when the program
+ * exits (main returns, exit() from any thread, a fatal signal): its status
+ * is the verdict the command reads. When the scheduler ends it instead
+ * (deadlock, hang at the step bound, a schedule that does not fit), ipf_exec
+ * returns here and the controller writes the verdict into the shared page
+ * and leaves with _exit, running none of the program's exit handlers (its
+ * threads are parked mid-operation).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "internal.h"
+#include "ipcfault/fault.h"
+
+int ipf__exec_active;
+
+static struct ipf_exec_shm *shm;
+static ipf_main_fn user_main;
+static int user_argc;
+static char **user_argv, **user_envp;
+static sigset_t user_mask;
+
+static void body(void) {
+  pthread_sigmask(SIG_SETMASK, &user_mask, NULL);
+  ipf__pt_run_main(user_main, user_argc, user_argv, user_envp);
+}
+
+static __attribute__((noreturn)) void report(int verdict, const char *kind, const char *msg) {
+  shm->verdict = verdict;
+  snprintf(shm->kind, sizeof shm->kind, "%s", kind);
+  snprintf(shm->message, sizeof shm->message, "%s", msg);
+  __atomic_store_n(&shm->reported, 1, __ATOMIC_RELEASE);
+  _exit(0);
+}
+
+static __attribute__((noreturn)) void child(void) {
+  close(IPF_EXEC_CTL_FD);
+  close(IPF_EXEC_ST_FD);
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) { dup2(null, 0); dup2(null, 1); if (null > 2) close(null); }
+  dup2(IPF_EXEC_ERR_FD, 2);
+  close(IPF_EXEC_ERR_FD);
+  shm->steps = 0;
+  shm->reported = 0;
+  shm->mlen = 0;
+  ipf__exec_stepc = &shm->steps;
+
+  ipf_config cfg;
+  ipf_config_init(&cfg);
+  cfg.strategy = (ipf_strategy)shm->strategy;
+  cfg.seed = shm->seed;
+  cfg.pct_depth = shm->pct_depth;
+  cfg.pct_steps = shm->pct_steps;
+  cfg.max_steps = shm->max_steps;
+  cfg.mirror = shm->mirror;
+  cfg.mirror_cap = IPF_EXEC_MIRROR_CAP;
+  cfg.mirror_len = &shm->mlen;
+  if (cfg.strategy == IPF_STRAT_REPLAY) cfg.schedule = shm->schedule;
+  ipf_plan *plan = NULL;
+  if (shm->plan[0]) {
+    char err[512];
+    if (ipf_plan_parse(shm->plan, "plan", &plan, err, sizeof err)) report(IPF_VERDICT_ERROR, "error", err);
+  } else {
+    plan = ipf_plan_new();
+  }
+  cfg.plan = plan;
+  static ipf_scenario sc;
+  sc.name = shm->name;
+  sc.expect = IPF_EXPECT_OK;
+  sc.summary = "a program under ipcfault exec";
+  sc.body = body;
+
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &user_mask);
+  ipf__worker_stack = 8u << 20;       /* what main and a pthread would get */
+  ipf__exec_active = 1;
+  ipf_result res;
+  int v = ipf_exec(&sc, &cfg, &res);
+  report(v, res.kind, res.message);
+}
+
+int ipf__exec_main(ipf_main_fn m, int argc, char **argv, char **envp) {
+  const char *e = getenv("IPF_EXEC");
+  if (!e || strcmp(e, "1") || fcntl(IPF_EXEC_ST_FD, F_GETFD) < 0) return m(argc, argv, envp);
+  /* one forkserver per start: the program's own children (system(),
+   * popen) must not try to become one */
+  unsetenv("IPF_EXEC");
+  unsetenv("LD_PRELOAD");
+  shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED, IPF_EXEC_SHM_FD, 0);
+  if (shm == MAP_FAILED || shm->magic != IPF_EXEC_MAGIC) {
+    fprintf(stderr, "ipcfault exec: the command's shared page is missing\n");
+    _exit(125);
+  }
+  close(IPF_EXEC_SHM_FD);
+  user_main = m;
+  user_argc = argc;
+  user_argv = argv;
+  user_envp = envp;
+  ipf__sym_init();                     /* once, inherited by every execution */
+  fflush(NULL);
+  uint32_t hello = IPF_EXEC_MAGIC;
+  if (write(IPF_EXEC_ST_FD, &hello, 4) != 4) _exit(125);
+  for (;;) {
+    uint32_t cmd;
+    if (read(IPF_EXEC_CTL_FD, &cmd, 4) != 4) _exit(0);
+    pid_t pid = fork();
+    if (pid == 0) child();
+    int32_t p = pid < 0 ? -errno : pid;
+    if (write(IPF_EXEC_ST_FD, &p, 4) != 4) _exit(0);
+    if (pid < 0) continue;
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    int32_t st = status;
+    if (write(IPF_EXEC_ST_FD, &st, 4) != 4) _exit(0);
+  }
+}
