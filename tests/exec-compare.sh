@@ -26,7 +26,7 @@ kit() {     # strategy program -> "executions kind" or "-"
   out=$("$cli" exec --strategy "$1" --runs "$n" --json -- "$2" 2>/dev/null)
   python3 -c 'import json,sys
 d=json.loads(sys.argv[1])
-print(f"{d[\"executions\"]} ({d[\"kind\"]})" if d["verdict"]=="bug" else "-")' "$out" 2>/dev/null || echo "error"
+print("%d (%s)" % (d["executions"], d["kind"]) if d["verdict"]=="bug" else "-")' "$out" 2>/dev/null || echo "error"
 }
 
 found_plain=0 found_pct=0 found_random=0 total=0 fixed_bad=0
