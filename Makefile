@@ -40,3 +40,32 @@ bench: all
 
 clean:
 	rm -rf build build-tsan build-asan build-release build-fuzz
+
+# ---- fuzzing (fuzz/, issue 6) ------------------------------------------------------
+# fuzz-smoke: every harness under libFuzzer + ASan + UBSan for SMOKE_SECONDS
+# each (two at a time), then the corpus and regression replay; fails on any
+# crash. fuzz TARGET=name [SECONDS=n]: an AFL++ campaign (fuzz/afl.sh: -M main
+# plus one -S secondary per further core; rerun to resume). fuzz-measure:
+# executions to the first bug, random vs pct vs fuzzing (fuzz/measure.sh).
+.PHONY: fuzz-smoke fuzz fuzz-measure clean-fuzz
+FUZZ_BUILD ?= build-fuzz
+SMOKE_SECONDS ?= 15
+SEEDS ?= 5
+
+$(FUZZ_BUILD)/CMakeCache.txt:
+	@cmake --preset fuzz -B $(FUZZ_BUILD) >/dev/null
+
+fuzz-smoke: deps $(FUZZ_BUILD)/CMakeCache.txt
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_all
+	@SMOKE_SECONDS=$(SMOKE_SECONDS) fuzz/smoke.sh $(FUZZ_BUILD)
+
+fuzz: deps
+	@[ -n "$(TARGET)" ] || { echo "usage: make fuzz TARGET=fuzz_plan|fuzz_schedule|fuzz_frame|fuzz_results|fuzz_sched_FAMILY [SECONDS=N]" >&2; exit 2; }
+	@fuzz/afl.sh $(TARGET) $(or $(SECONDS),0)
+
+fuzz-measure: all $(FUZZ_BUILD)/CMakeCache.txt
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_all
+	@fuzz/measure.sh build/ipcfault $(FUZZ_BUILD) $(SEEDS)
+
+clean-fuzz:
+	rm -rf build-fuzz build-afl
