@@ -14,7 +14,8 @@
  * libFuzzer the counters live in the section __libfuzzer_extra_counters,
  * which libFuzzer treats as part of its coverage map; AFL++ 4.04 has no such
  * section, so the same hash is also added into its edge map __afl_area_ptr
- * (weak: absent in other engines). A new pair, or a pair seen more often (the
+ * (sharing the edge slots: AFL++ maps no more than its edges)
+ * (read with an assembler load, x86-64; see ilv.c). A new pair, or a pair seen more often (the
  * counters are bucketed by both engines), makes an input interesting.
  */
 #ifndef IPCFAULT_FUZZ_H

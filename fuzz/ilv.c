@@ -18,8 +18,24 @@
 __attribute__((section("__libfuzzer_extra_counters"), used))
 static uint8_t ilv_counters[IPF_FUZZ_ILV_SLOTS];
 
-extern uint8_t *__afl_area_ptr __attribute__((weak));
-extern uint32_t __afl_map_size __attribute__((weak));
+#if defined(__AFL_COMPILER) && defined(__x86_64__)
+/* AFL++'s map pointer and its used size (afl-compiler-rt). Read with an
+ * assembler load: the instrumentation pass adds its own IR global
+ * __afl_area_ptr, and any C declaration of that name (weak, or by assembler
+ * label) is renamed (__afl_area_ptr.3) and left undefined at link time.
+ * The size is __afl_final_loc, the number of edge slots: the forkserver
+ * tells afl-fuzz that size and the shared map is no larger
+ * (__afl_map_size is the compile-time maximum, 2 MiB, past its end). */
+static uint8_t *afl_area(uint32_t *size) {
+  uint8_t *p;
+  uint32_t n;
+  __asm__("movq __afl_area_ptr(%%rip), %0" : "=r"(p));
+  __asm__("movl __afl_final_loc(%%rip), %0" : "=r"(n));
+  *size = n;
+  return n ? p : NULL;
+}
+#define IPF_AFL_MAP 1
+#endif
 
 static uint32_t prev_key;
 
@@ -51,8 +67,9 @@ void ipf_fuzz_on_switch(void *arg, int from, const char *from_op, int to, const 
   prev_key = h;
   uint32_t slot = (key ^ (key >> 16)) % IPF_FUZZ_ILV_SLOTS;
   if (ilv_counters[slot] < 255) ilv_counters[slot]++;
-  if (&__afl_area_ptr && __afl_area_ptr) {
-    uint32_t size = &__afl_map_size && __afl_map_size ? __afl_map_size : 65536;
-    __afl_area_ptr[(key ^ (key >> 13)) % size]++;
-  }
+#ifdef IPF_AFL_MAP
+  uint32_t size;
+  uint8_t *map = afl_area(&size);
+  if (map) map[(key ^ (key >> 13)) % size]++;
+#endif
 }
