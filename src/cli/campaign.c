@@ -176,24 +176,50 @@ static void send_rec(int fd, int type, long index, long preempt, const char *a, 
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Kind and place, without the digits and addresses that vary between runs. */
+/* Kind and place: for deadlocks, hangs and threads left alive, the set of
+ * "who is blocked in what" lines, without the free-text wait reasons (they
+ * carry counts and history), digits, addresses or temporary paths; two
+ * consumers blocked on the same queue are the same place as one. */
+static void normalize_line(const char *in, char *out, size_t len) {
+  size_t o = 0;
+  const char *end = strstr(in, " \xe2\x80\x94 ");      /* " — " starts the wait reason */
+  if (!end) end = in + strlen(in);
+  for (const char *r = in; r < end && o + 1 < len; r++) {
+    if (r[0] == '0' && r[1] == 'x') { r++; while (r[1] && strchr("0123456789abcdef", r[1])) r++; continue; }
+    if (*r >= '0' && *r <= '9') continue;
+    if (*r == '/' && (r == in || r[-1] == ' ' || r[-1] == '(')) {
+      /* a path: keep its last component only */
+      const char *q = r, *last = r;
+      while (q < end && *q != ' ' && *q != ')' && *q != ':' && *q != ',') { if (*q == '/') last = q + 1; q++; }
+      while (last < q && o + 1 < len) out[o++] = *last++;
+      r = q - 1;
+      continue;
+    }
+    out[o++] = *r;
+  }
+  out[o] = 0;
+}
+
 static void make_key(const char *scenario, const char *kind, const char *message, char *key, size_t len) {
   int place = !strcmp(kind, "deadlock") || !strcmp(kind, "hang") || !strcmp(kind, "threads-alive");
+  if (!strcmp(kind, "crash")) {            /* the signal is the place */
+    char n[256];
+    normalize_line(message, n, sizeof n);
+    snprintf(key, len, "%s|%s|%s", scenario, kind, n);
+    return;
+  }
   if (!place) { snprintf(key, len, "%s|%s", scenario, kind); return; }
   char buf[2048];
   snprintf(buf, sizeof buf, "%s", message);
+  static char norm[64][256];
   char *lines[64];
   int n = 0;
   for (char *save, *l = strtok_r(buf, "\n", &save); l && n < 64; l = strtok_r(NULL, "\n", &save)) {
     if (l == buf) continue;                /* the headline carries the step count */
-    char *w = l;
-    for (char *r = l; *r; r++) {
-      if (r[0] == '0' && r[1] == 'x') { r++; while (r[1] && strchr("0123456789abcdef", r[1])) r++; continue; }
-      if (*r >= '0' && *r <= '9') continue;
-      *w++ = *r;
-    }
-    *w = 0;
-    lines[n++] = l;
+    normalize_line(l, norm[n], sizeof norm[n]);
+    int dup = 0;
+    for (int k = 0; k < n && !dup; k++) dup = !strcmp(norm[k], norm[n]);
+    if (!dup) { lines[n] = norm[n]; n++; }
   }
   qsort(lines, (size_t)n, sizeof *lines, cmp_str);
   size_t o = (size_t)snprintf(key, len, "%s|%s", scenario, kind);
@@ -270,12 +296,13 @@ static void child_cell(const cell *ce, long from, double deadline, long pct_k, s
 
 /* ---- shrinking (in a child) ------------------------------------------------------ */
 
-struct trial { int fails; long preempt; uint64_t weight; char *schedule; };
+struct trial { int fails; long preempt; size_t len; uint64_t weight; char *schedule; };
 
 static struct trial try_bytes(const ipf_scenario *sc, const ipf_plan *plan, const unsigned char *b, size_t n,
-                              const char *key, uint32_t *mirror, size_t *mlen) {
+                              const char *key, long max_steps, uint32_t *mirror, size_t *mlen) {
   ipf_config c;
   ipf_config_init(&c);
+  c.max_steps = max_steps;
   c.strategy = IPF_STRAT_BYTES;
   c.plan = plan;
   c.bytes = b;
@@ -284,13 +311,14 @@ static struct trial try_bytes(const ipf_scenario *sc, const ipf_plan *plan, cons
   c.mirror_cap = MIRROR_CAP;
   c.mirror_len = (volatile size_t *)mlen;
   ipf_result r;
-  struct trial t = { 0, 0, 0, NULL };
+  struct trial t = { 0, 0, 0, 0, NULL };
   if (ipf_exec(sc, &c, &r) == IPF_VERDICT_BUG) {
     char k[512];
     make_key(sc->name, r.kind, r.message, k, sizeof k);
     if (!strcmp(k, key)) {
       t.fails = 1;
       t.preempt = r.preemptions;
+      t.len = *mlen;
       for (size_t i = 0; i < *mlen && i < MIRROR_CAP; i++) t.weight += mirror[i] ? 1 : 0;
       t.schedule = r.schedule;
       r.schedule = NULL;
@@ -300,8 +328,11 @@ static struct trial try_bytes(const ipf_scenario *sc, const ipf_plan *plan, cons
   return t;
 }
 
+/* Is a strictly simpler than b: fewer preemptions, then fewer decisions,
+ * then fewer non-default decisions. */
 static int better(const struct trial *a, const struct trial *b) {
   if (a->preempt != b->preempt) return a->preempt < b->preempt;
+  if (a->len != b->len) return a->len < b->len;
   return a->weight < b->weight;
 }
 
@@ -313,14 +344,19 @@ static void child_shrink(const ipf_scenario *sc, const ipf_plan *plan, const fin
   size_t n = f->ndec;
   unsigned char *cur = malloc(n + 1), *cand = malloc(n + 1);
   for (size_t i = 0; i < n; i++) cur[i] = (unsigned char)f->dec[i];
-  struct trial best = try_bytes(sc, plan, cur, n, f->key, mirror, &mlen);
+  /* Candidates that wander into long runs cost time and are no simpler:
+   * bound them near the original length (hangs keep the original bound,
+   * which their replay needs). */
+  long bound = !strcmp(f->kind, "hang") ? 100000 : (long)(4 * n + 1000);
+  if (bound > 100000) bound = 100000;
+  struct trial best = try_bytes(sc, plan, cur, n, f->key, 100000, mirror, &mlen);
   if (!best.fails) { send_rec(fd, REC_SHRUNK, 0, f->preempt_before, "", "", "", NULL, 0); return; }
   int budget = 400;
   /* 1. the shortest prefix that still fails (past it, every choice is 0) */
   size_t lo = 0, hi = n;
   while (lo < hi && budget-- > 0) {
     size_t mid = lo + (hi - lo) / 2;
-    struct trial t = try_bytes(sc, plan, cur, mid, f->key, mirror, &mlen);
+    struct trial t = try_bytes(sc, plan, cur, mid, f->key, bound, mirror, &mlen);
     if (t.fails && !better(&best, &t)) { hi = mid; free(best.schedule); best = t; }
     else { lo = mid + 1; free(t.schedule); }
   }
@@ -335,8 +371,8 @@ static void child_shrink(const ipf_scenario *sc, const ipf_plan *plan, const fin
       memcpy(cand, cur, n);
       memset(cand + pos, 0, end - pos);
       budget--;
-      struct trial t = try_bytes(sc, plan, cand, n, f->key, mirror, &mlen);
-      if (t.fails && !better(&best, &t) && (t.preempt < best.preempt || t.weight < best.weight || t.preempt == best.preempt)) {
+      struct trial t = try_bytes(sc, plan, cand, n, f->key, bound, mirror, &mlen);
+      if (t.fails && better(&t, &best)) {
         memcpy(cur, cand, n);
         free(best.schedule);
         best = t;
