@@ -145,6 +145,11 @@ static void wait_go(worker *w) {
 /* Hand the token to next and sleep until it comes back. */
 static void switch_to(worker *me, worker *next) {
   if (next == me) return;
+  /* An edge from this thread to the controller only (it acquires every
+   * worker after the run): a thread abandoned in a deadlock still publishes
+   * what it did before the controller reads the run's state. No other
+   * thread acquires it, so no edge between the program's threads appears. */
+  IPF_HB_RELEASE(&me->pt);    /* a sync object of its own: not the create/join one */
   atomic_store_explicit(&me->go, 0, memory_order_relaxed);
   atomic_store_explicit(&next->go, 1, memory_order_release);
   futex_wake(&next->go);
@@ -152,6 +157,7 @@ static void switch_to(worker *me, worker *next) {
 }
 /* Park for good: this thread's execution was abandoned (deadlock, hang). */
 static __attribute__((noreturn)) void park_forever(worker *me) {
+  IPF_HB_RELEASE(&me->pt);    /* a sync object of its own: not the create/join one */
   atomic_store_explicit(&me->go, 0, memory_order_relaxed);
   for (;;) futex_wait(&me->go, 0, NULL);
 }
@@ -944,6 +950,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   /* Finished workers go back to the pool; the others are abandoned. */
   for (int i = 0; i < R.n; i++) {
     worker *w = R.t[i];
+    IPF_HB_ACQUIRE(&w->pt);
     if (w->state == W_FINISHED) {
       IPF_HB_ACQUIRE(w);
       w->state = W_IDLE;
