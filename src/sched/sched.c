@@ -101,6 +101,7 @@ static struct {
   int verdict;
   char kind[32];
   char msg[2048];
+  int want_report;            /* append who waits on what, in the controller */
   _Atomic uint32_t done;
   /* trace */
   ipf_event *ev; size_t nev, evcap;
@@ -617,6 +618,16 @@ static void thread_report(char *out, size_t len, const worker *skip_finished_ok)
   }
 }
 
+/* The first failure of an execution with a thread report to come: the
+ * report is written by the controller after the run, when it has acquired
+ * every worker's history, so that reading the wait reasons the threads
+ * wrote is ordered after the writes (ThreadSanitizer sees the snprintf). */
+static void set_verdict_report(int verdict, const char *kind, const char *headline) {
+  if (R.verdict != IPF_VERDICT_OK) return;
+  set_verdict(verdict, kind, "%s", headline);
+  R.want_report = 1;
+}
+
 static void end_run(void) {
   R.ended = 1;
   IPF_HB_RELEASE(&R);
@@ -628,10 +639,8 @@ static __attribute__((noreturn)) void abort_run(worker *me, int verdict, const c
     /* a replay mismatch overrides whatever the diverged run had found */
     R.verdict = IPF_VERDICT_OK;
   }
-  char m[2048];
-  snprintf(m, sizeof m, "%s", msg);
-  if (verdict != IPF_VERDICT_ERROR) thread_report(m, sizeof m, NULL);
-  set_verdict(verdict, kind, "%s", m);
+  if (verdict == IPF_VERDICT_ERROR) set_verdict(verdict, kind, "%s", msg);
+  else set_verdict_report(verdict, kind, msg);
   atomic_store_explicit(&me->go, 0, memory_order_relaxed);
   end_run();
   park_forever(me);
@@ -653,11 +662,9 @@ static void thread_finish(worker *w) {
     /* main returned: the run ends here, as a C program's would. */
     int alive = 0;
     for (int i = 1; i < R.n; i++) if (R.t[i]->state != W_FINISHED) alive++;
-    if (alive) {
-      char m[2048] = "main returned while threads were still alive (never joined)";
-      thread_report(m, sizeof m, NULL);
-      set_verdict(IPF_VERDICT_BUG, "threads-alive", "%s", m);
-    }
+    if (alive)
+      set_verdict_report(IPF_VERDICT_BUG, "threads-alive",
+                         "main returned while threads were still alive (never joined)");
     atomic_store_explicit(&w->go, 0, memory_order_relaxed);
     end_run();
     return;                     /* back to the pool loop; touch nothing of w */
@@ -666,9 +673,7 @@ static void thread_finish(worker *w) {
   worker *next = pick(w);
   atomic_store_explicit(&w->go, 0, memory_order_relaxed);
   if (!next) {
-    char m[2048] = "deadlock: every unfinished thread is blocked";
-    thread_report(m, sizeof m, NULL);
-    set_verdict(IPF_VERDICT_BUG, "deadlock", "%s", m);
+    set_verdict_report(IPF_VERDICT_BUG, "deadlock", "deadlock: every unfinished thread is blocked");
     end_run();
     return;
   }
@@ -852,6 +857,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   if (R.cfg.max_steps <= 0) R.cfg.max_steps = 100000;
   if (R.cfg.pct_depth <= 0) R.cfg.pct_depth = 3;
   R.verdict = IPF_VERDICT_OK;
+  R.want_report = 0;
   R.kind[0] = R.msg[0] = 0;
   R.sc = sc;
   ipf__bugs = sc->bugs;
@@ -947,10 +953,11 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   R.active = 0;
   ipf__fault_end();
 
+  for (int i = 0; i < R.n; i++) IPF_HB_ACQUIRE(&R.t[i]->pt);
+  if (R.want_report) thread_report(R.msg, sizeof R.msg, NULL);
   /* Finished workers go back to the pool; the others are abandoned. */
   for (int i = 0; i < R.n; i++) {
     worker *w = R.t[i];
-    IPF_HB_ACQUIRE(&w->pt);
     if (w->state == W_FINISHED) {
       IPF_HB_ACQUIRE(w);
       w->state = W_IDLE;
