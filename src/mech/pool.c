@@ -49,7 +49,7 @@ struct wstate {
   struct ipf_pool *pool;
   ipf_thread_t t;
   int started;
-  char name[16];
+  char name[24];             /* "worker-" and any int */
   int state;                 /* W_*, atomic */
   long last_task;            /* atomic: seq of the last task taken */
   int last_rc;               /* atomic */
