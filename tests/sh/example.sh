@@ -20,11 +20,15 @@ check() {  # $1 = binary, $2 = route
   "$1" explore userqueue/fixed --runs 1000 >/dev/null 2>&1 && ok "$2: fixed twin clean" || bad "$2: fixed twin reported"
   "$1" list | grep -q "shm/" && bad "$2: the catalog leaked into a user binary" || ok "$2: only the user's scenarios"
 }
-cmake -S "$src/examples/userqueue" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix" >"$tmp/log" 2>&1 &&
+# A sanitizer build installs an instrumented library: build the example with the same flags.
+flags=$(sed -n 's/^CMAKE_C_FLAGS:STRING=//p' "$build/CMakeCache.txt")
+cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+cmake -S "$src/examples/userqueue" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_C_COMPILER="${cc:-cc}" \
+  -DCMAKE_C_FLAGS="$flags" >"$tmp/log" 2>&1 &&
   cmake --build "$tmp/cm" >>"$tmp/log" 2>&1 && check "$tmp/cm/userqueue" find_package || { bad "find_package build"; tail -20 "$tmp/log"; }
 if command -v pkg-config >/dev/null; then
   (cd "$tmp" && cp "$src/examples/userqueue/userqueue.c" "$src/examples/userqueue/Makefile" . &&
-   PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" make -s userqueue >"$tmp/log" 2>&1) &&
+   PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" make -s CC="${cc:-cc}" CFLAGS="-O2 -g $flags" userqueue >"$tmp/log" 2>&1) &&
     check "$tmp/userqueue" pkg-config || { bad "pkg-config build"; tail -20 "$tmp/log"; }
 else
   bad "pkg-config missing"
