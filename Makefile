@@ -19,10 +19,10 @@ build-tsan/CMakeCache.txt:
 build-asan/CMakeCache.txt:
 	@cmake --preset asan >/dev/null
 
-# All tests: criterion suite and CLI checks (ctest), then the catalog contract.
+# All tests: the criterion suite (scheduler, mechanisms, the catalog contract),
+# the command-line tests (tests/sh) and the fuzz corpus replays, via ctest.
 check: all
 	@cd build && ctest --output-on-failure
-	@IPCFAULT=build/ipcfault tests/catalog-check.sh
 
 check-tsan: deps build-tsan/CMakeCache.txt
 	@cmake --build build-tsan -j$(JOBS)
