@@ -1041,6 +1041,18 @@ static ipf_strategy strat_of(const char *s, int *ok) {
  * line merge prints before it exits 2 in err. Split out of merge so that
  * fuzz/fuzz_results.c can feed it arbitrary text. */
 #define RESULTS_FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); free(line); return -EINVAL; } while (0)
+/* A count field of results.tsv: decimal digits only, at most 10^15 (so that
+ * sums over many shards cannot overflow). -1 when malformed. */
+static long count_field(const char *s) {
+  if (!*s || strlen(s) > 15) return -1;
+  long v = 0;
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9') return -1;
+    v = v * 10 + (*s - '0');
+  }
+  return v;
+}
+
 int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size_t errlen) {
   if (!finds && !(finds = calloc(MAX_FINDINGS, sizeof *finds))) {
     snprintf(err, errlen, "merge: out of memory");
@@ -1061,7 +1073,8 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
       if (*shard_n && sn != *shard_n) RESULTS_FAIL("merge: %s:1: shard %d/%d does not match the others' /%d", path, si, sn, *shard_n);
       *shard_n = sn;
       O.seed = strtoull(f[5], NULL, 10);
-      O.budget = strtol(f[7], NULL, 10);
+      O.budget = count_field(f[7]);
+      if (O.budget < 0) RESULTS_FAIL("merge: %s:1: budget '%s' is not a count", path, f[7]);
       continue;
     }
     int ok;
@@ -1083,16 +1096,21 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
         for (int s = 0; s < O.nscen; s++) have |= O.scen[s] == sc;
         if (!have && O.nscen < 256) O.scen[O.nscen++] = sc;
       }
-      c->executions += strtol(f[4], NULL, 10);
-      total_execs += strtol(f[4], NULL, 10);
+      long execs = count_field(f[4]);
+      if (execs < 0) RESULTS_FAIL("merge: %s:%ld: execution count '%s' is not a count", path, lineno, f[4]);
+      c->executions += execs;
+      total_execs += execs;
     } else if (n == 11 && !strcmp(f[0], "finding")) {
       const ipf_scenario *sc = ipf_scenario_find(f[1]);
       ipf_strategy st = strat_of(f[2], &ok);
       if (!sc || !ok) RESULTS_FAIL("merge: %s:%ld: unknown scenario or strategy", path, lineno);
+      long idx = count_field(f[4]), pb = count_field(f[5]), pa = count_field(f[6]);
+      if (idx < 0 || pb < 0 || pa < 0)
+        RESULTS_FAIL("merge: %s:%ld: execution and preemption fields must be counts", path, lineno);
       cell tmp = { sc, st, strcmp(f[3], "-") ? f[3] : NULL, NULL, 0, 0, 0 };
-      finding *fd = add_finding(&tmp, f[7], f[9], f[10], strtol(f[4], NULL, 10), strtol(f[5], NULL, 10), NULL, 0, 0);
+      finding *fd = add_finding(&tmp, f[7], f[9], f[10], idx, pb, NULL, 0, 0);
       if (fd) {
-        fd->preempt_after = strtol(f[6], NULL, 10);
+        fd->preempt_after = pa;
         snprintf(fd->key, sizeof fd->key, "%s", f[8]);
       }
     } else {

@@ -189,6 +189,7 @@ int ipf_fault(int site, long *arg) {
   }
   if (act == IPF_ACT_OFF) return act;
   atomic_fetch_add_explicit(&fired[site], 1, memory_order_relaxed);
+  ipf__fault_fired();
   if (act == IPF_ACT_ERROR || act == IPF_ACT_DELAY || act == IPF_ACT_SHORT)
     ipf_note("fault %s: %s(%ld)%s", site_names[site], act_name(act), act == IPF_ACT_DELAY && *arg < 0 ? -*arg : *arg,
              act == IPF_ACT_DELAY && *arg < 0 ? " ms" : "");

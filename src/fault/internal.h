@@ -42,6 +42,10 @@ const char *ipf__plan_text(const ipf_plan *p);
  * the execution is over, so code running outside executions sees no plan. */
 void ipf__fault_begin(const ipf_plan *p);
 void ipf__fault_end(void);
+/* A fault fired: it counts as a step of the run (sched.c), so a loop that
+ * retries an injected fault with no scheduling point still meets the step
+ * bound instead of spinning for ever. */
+void ipf__fault_fired(void);
 
 /* Does the installed plan give ipf/sched/point a chain? The scheduler asks
  * the site at every point only then: a site asked once per step costs. */

@@ -62,6 +62,7 @@ static struct fdinfo {
   int peer;          /* pipe: the other end's fd */
   int fifo;          /* K_FIFO_*: registry index */
   int external;      /* ipf_io_external */
+  int owned;         /* opened by a managed thread of the current execution */
 } fdt[FD_TABLE];
 
 #define NFIFO 1024   /* abandoned (deadlocked) executions keep theirs for good */
@@ -86,6 +87,20 @@ static void fd_forget(int fd) {
   }
   if (k) ST(f->kind, K_NONE);
   if (LD(f->external)) ST(f->external, 0);
+  if (LD(f->owned)) ST(f->owned, 0);
+}
+
+/* The execution is over and some of its threads were abandoned (deadlock,
+ * hang): they will never close what they opened, so close it for them and
+ * drop their FIFO registry entries. Without this, every deadlocked execution
+ * would leak its fds and registry slots, and a long exploration in one
+ * process would end in ENFILE. Called by the controller (sched.c). */
+void ipf__io_reap(void) {
+  for (int fd = 0; fd < FD_TABLE; fd++) {
+    if (!LD(fdt[fd].owned)) continue;
+    fd_forget(fd);
+    close(fd);
+  }
 }
 
 static void fd_set_kind(int fd, int kind, int peer) {
@@ -94,6 +109,7 @@ static void fd_set_kind(int fd, int kind, int peer) {
   ST(f->peer, peer);
   ST(f->kind, kind);
   ST(f->external, 0);
+  ST(f->owned, ipf__world() == IPF_WORLD_CONTROLLED);
 }
 
 static int fifo_find(unsigned long dev, unsigned long ino) {
@@ -569,7 +585,7 @@ static void fifo_register(int fd, int i, int kind) {
   if (kind != K_FIFO_W) ADD(fifos[i].readers, 1);
   if (kind != K_FIFO_R) { ADD(fifos[i].writers, 1); ADD(fifos[i].wcount, 1u); }
   struct fdinfo *f = info(fd);
-  if (f) { ST(f->fifo, i); ST(f->external, 0); ST(f->kind, kind); }
+  if (f) { ST(f->fifo, i); ST(f->external, 0); ST(f->kind, kind); ST(f->owned, ipf__world() == IPF_WORLD_CONTROLLED); }
 }
 
 /* Controlled run: every open goes through here, so that every FIFO end a

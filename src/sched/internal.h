@@ -47,6 +47,10 @@ const char *ipf__thread_name_by_id(int id);
 extern size_t ipf__worker_stack;
 pthread_t ipf__thread_pthread(const ipf_thread_t *t);
 
+/* Close the fds that abandoned threads of the execution just ended still
+ * hold (src/io/io.c). */
+void ipf__io_reap(void);
+
 /* ThreadSanitizer happens-before annotations for the edges the emulated
  * primitives really provide. The handoff itself adds none (see sched.c). */
 #ifdef IPF_TSAN

@@ -548,6 +548,19 @@ int ipf__block(int kind, const void *obj, long arg, long deadline_ms) {
 
 long ipf__vnow(void) { return R.vnow; }
 
+/* A fault fired (src/fault/fault.c). It is a step: a loop that retries an
+ * injected fault (EINTR on every call) may never reach a scheduling point,
+ * and the step bound must still end it, as a hang that names the loop. */
+void ipf__fault_fired(void) {
+  if (ipf__world() != IPF_WORLD_CONTROLLED) return;
+  if (++R.steps > R.cfg.max_steps) {
+    char m[160];
+    snprintf(m, sizeof m, "no end after %ld steps (--max-steps); the last ones were injected faults "
+             "with no scheduling point between them (a loop retrying a fault?)", R.cfg.max_steps);
+    abort_run(self, IPF_VERDICT_BUG, "hang", m);
+  }
+}
+
 /* ---- reports ------------------------------------------------------------------ */
 
 static void describe(const worker *w, char *b, size_t len) {
@@ -956,6 +969,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   for (int i = 0; i < R.n; i++) IPF_HB_ACQUIRE(&R.t[i]->pt);
   if (R.want_report) thread_report(R.msg, sizeof R.msg, NULL);
   /* Finished workers go back to the pool; the others are abandoned. */
+  int abandoned = 0;
   for (int i = 0; i < R.n; i++) {
     worker *w = R.t[i];
     if (w->state == W_FINISHED) {
@@ -963,8 +977,11 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
       w->state = W_IDLE;
       w->next_free = free_workers;
       free_workers = w;
+    } else {
+      abandoned++;
     }
   }
+  if (abandoned) ipf__io_reap();
   if (cfg->strategy == IPF_STRAT_REPLAY && R.verdict != IPF_VERDICT_ERROR && R.rpos != R.nrep) {
     R.verdict = IPF_VERDICT_ERROR;
     snprintf(R.kind, sizeof R.kind, "error");
