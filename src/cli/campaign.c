@@ -1074,7 +1074,7 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
       *shard_n = sn;
       O.seed = strtoull(f[5], NULL, 10);
       O.budget = count_field(f[7]);
-      if (O.budget < 0) RESULTS_FAIL("merge: %s:1: budget '%s' is not a count", path, f[7]);
+      if (O.budget < 0) RESULTS_FAIL("merge: %s:1: the budget is not a count", path);
       continue;
     }
     int ok;
@@ -1097,7 +1097,7 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
         if (!have && O.nscen < 256) O.scen[O.nscen++] = sc;
       }
       long execs = count_field(f[4]);
-      if (execs < 0) RESULTS_FAIL("merge: %s:%ld: execution count '%s' is not a count", path, lineno, f[4]);
+      if (execs < 0) RESULTS_FAIL("merge: %s:%ld: the execution count is not a count (digits, at most 10^15)", path, lineno);
       c->executions += execs;
       total_execs += execs;
     } else if (n == 11 && !strcmp(f[0], "finding")) {
