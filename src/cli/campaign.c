@@ -106,12 +106,6 @@ static int tty;
 static long total_execs;
 static double t_start;
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die_usage(const char *fmt, ...) {
   va_list ap;
@@ -279,7 +273,7 @@ static void child_cell(const cell *ce, long from, double deadline, long pct_k, s
   c.pct_steps = pct_k;
   for (long i = from; i < O.budget; i++) {
     if (i % O.shard_n != O.shard_i) continue;
-    if (deadline > 0 && now_s() > deadline) break;
+    if (deadline > 0 && ipf__now_s() > deadline) break;
     c.seed = ipf_exec_seed(O.seed, i);
     sh->cur = i;
     ipf_result r;
@@ -392,7 +386,7 @@ static void child_shrink(const ipf_scenario *sc, const ipf_plan *plan, const fin
 
 static void progress(const cell *ce, long done_in_cell, double cell_budget_left) {
   if (!tty || O.quiet) return;
-  double el = now_s() - t_start;
+  double el = ipf__now_s() - t_start;
   int distinct = nfinds;
   fprintf(stderr, "\r\033[K%s %s: %ld execs, %.0f/s, %d finding%s, %.0fs elapsed",
           ce->sc->name, strat_name(ce->strategy), total_execs + done_in_cell,
@@ -473,7 +467,7 @@ static const char *signame(int sig) {
 
 static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
   long from = 0;
-  double deadline = cell_seconds > 0 ? now_s() + cell_seconds : 0;
+  double deadline = cell_seconds > 0 ? ipf__now_s() + cell_seconds : 0;
   long pct_k = ce->strategy == IPF_STRAT_PCT ? pct_estimate(ce->sc, ce->plan) : 0;
   for (;;) {
     int p[2];
@@ -493,7 +487,7 @@ static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
     close(p[1]);
     int done = 0, died = 0, status = 0;
     long last_done = -1;
-    double last_change = now_s();
+    double last_change = ipf__now_s();
     while (!done) {
       struct pollfd pf = { p[0], POLLIN, 0 };
       int k = poll(&pf, 1, 200);
@@ -510,9 +504,9 @@ static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
         free(a); free(b); free(c); free(dec);
       }
       long d = sh->done;
-      if (d != last_done) { last_done = d; last_change = now_s(); }
-      progress(ce, d, deadline > 0 ? deadline - now_s() : -1);
-      if (now_s() - last_change > O.watchdog) {
+      if (d != last_done) { last_done = d; last_change = ipf__now_s(); }
+      progress(ce, d, deadline > 0 ? deadline - ipf__now_s() : -1);
+      if (ipf__now_s() - last_change > O.watchdog) {
         kill(pid, SIGKILL);
         died = 2;
         break;
@@ -561,7 +555,7 @@ static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
               ce->sc->name, strat_name(ce->strategy), at);
       return;
     }
-    if (from >= O.budget || (deadline > 0 && now_s() > deadline)) return;
+    if (from >= O.budget || (deadline > 0 && ipf__now_s() > deadline)) return;
   }
 }
 
@@ -619,18 +613,6 @@ static void xml_text(FILE *o, const char *s) {
       else fputc(*s, o);
     }
   }
-}
-
-static void json_text(FILE *o, const char *s) {
-  fputc('"', o);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(o, "\\%c", c);
-    else if (c == '\n') fputs("\\n", o);
-    else if (c < 0x20) fprintf(o, "\\u%04x", c);
-    else fputc(c, o);
-  }
-  fputc('"', o);
 }
 
 /* A scenario passes when what was found matches what it is expected to do. */
@@ -724,7 +706,7 @@ static void write_json(FILE *o, double secs) {
   for (int i = 0; i < O.nscen; i++) {
     const ipf_scenario *sc = O.scen[i];
     fprintf(o, "%s{\"name\":", i ? "," : "");
-    json_text(o, sc->name);
+    ipf__json_str(o, sc->name);
     fprintf(o, ",\"expect\":\"%s\",\"executions\":%ld,\"passed\":%s}",
             sc->expect == IPF_EXPECT_BUG ? "bug" : sc->expect == IPF_EXPECT_OK ? "ok" : "tsan",
             scenario_execs(sc), scenario_ok(sc) ? "true" : "false");
@@ -735,20 +717,20 @@ static void write_json(FILE *o, double secs) {
     char rl[9000];
     replay_line(f, rl, sizeof rl);
     fprintf(o, "%s{\"scenario\":", k ? "," : "");
-    json_text(o, f->scenario);
+    ipf__json_str(o, f->scenario);
     fprintf(o, ",\"strategy\":\"%s\",\"kind\":", f->strategy);
-    json_text(o, f->kind);
+    ipf__json_str(o, f->kind);
     fprintf(o, ",\"key\":");
-    json_text(o, f->key);
+    ipf__json_str(o, f->key);
     fprintf(o, ",\"message\":");
-    json_text(o, f->message);
+    ipf__json_str(o, f->message);
     fprintf(o, ",\"execution\":%ld,\"schedule\":", f->index);
-    json_text(o, f->schedule);
+    ipf__json_str(o, f->schedule);
     fprintf(o, ",\"plan\":");
-    json_text(o, f->plan);
+    ipf__json_str(o, f->plan);
     fprintf(o, ",\"preemptions_found\":%ld,\"preemptions_shrunk\":%ld,\"replay\":", f->preempt_before,
             f->preempt_after);
-    json_text(o, rl);
+    ipf__json_str(o, rl);
     fprintf(o, "}");
   }
   fprintf(o, "]}\n");
@@ -983,12 +965,12 @@ int ipf__cmd_campaign(int argc, char **argv) {
   shared_state *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (!finds || sh == MAP_FAILED) die_usage("campaign: out of memory");
   tty = isatty(2);
-  t_start = now_s();
+  t_start = ipf__now_s();
   double per_cell = O.time_limit > 0 ? O.time_limit / ncells : 0;
   for (int i = 0; i < ncells; i++) run_cell(&cells[i], per_cell, sh);
   if (tty && !O.quiet) fprintf(stderr, "\r\033[K");
   shrink_all();
-  double secs = now_s() - t_start;
+  double secs = ipf__now_s() - t_start;
   write_results(secs);
   if (O.junit) write_junit(O.junit, secs);
   if (O.tap) write_tap(stdout);

@@ -5,6 +5,9 @@
 #include <stdio.h>
 
 int ipf__cmd_campaign(int argc, char **argv);
+/* util.c: a JSON string literal of s (NULL as ""); a monotonic clock in s. */
+void ipf__json_str(FILE *f, const char *s);
+double ipf__now_s(void);
 int ipf__cmd_merge(int argc, char **argv);
 /* exec -- PROGRAM: an unmodified pthread program under the scheduler (exec.c). */
 int ipf__cmd_exec(int argc, char **argv);

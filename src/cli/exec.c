@@ -87,25 +87,6 @@ static long num(const char *opt, const char *v, long min, long max) {
   return (long)n;
 }
 
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; s && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c == '\n') fputs("\\n", f);
-    else if (c == '\t') fputs("\\t", f);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
-  }
-  fputc('"', f);
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static const char *strategy_name(int s) {
   return s == IPF_STRAT_PCT ? "pct" : s == IPF_STRAT_RR ? "rr" : s == IPF_STRAT_REPLAY ? "replay" : "random";
 }
@@ -453,7 +434,7 @@ int ipf__cmd_exec(int argc, char **argv) {
   struct outcome o;
   long execs = 0, longest = 0;
   uint64_t seed = cfg.seed;
-  double t0 = now_s();
+  double t0 = ipf__now_s();
   int v = IPF_VERDICT_OK;
   for (long i = 0; i < runs; i++) {
     seed = schedule ? cfg.seed : ipf_exec_seed(cfg.seed, i);
@@ -464,16 +445,16 @@ int ipf__cmd_exec(int argc, char **argv) {
     if (o.steps > longest) longest = o.steps;
     if (v != IPF_VERDICT_OK) break;
   }
-  double secs = now_s() - t0;
+  double secs = ipf__now_s() - t0;
   char *sched = ipf_schedule_make(&sc, &cfg, shm->mirror, o.ndec);
   stop_server(&s);
 
   if (v == IPF_VERDICT_ERROR) {
     if (json) {
       printf("{\"scenario\":");
-      json_str(stdout, name);
+      ipf__json_str(stdout, name);
       printf(",\"verdict\":\"error\",\"kind\":\"error\",\"message\":");
-      json_str(stdout, o.message);
+      ipf__json_str(stdout, o.message);
       printf("}\n");
     }
     fprintf(stderr, "ipcfault exec: %s: %s\n", name, o.message);
@@ -482,19 +463,19 @@ int ipf__cmd_exec(int argc, char **argv) {
   }
   if (json) {
     printf("{\"scenario\":");
-    json_str(stdout, name);
+    ipf__json_str(stdout, name);
     printf(",\"expect\":\"ok\",\"verdict\":\"%s\",\"kind\":", v == IPF_VERDICT_BUG ? "bug" : "ok");
-    json_str(stdout, o.kind);
+    ipf__json_str(stdout, o.kind);
     printf(",\"message\":");
-    json_str(stdout, o.message);
+    ipf__json_str(stdout, o.message);
     printf(",\"mode\":\"controlled\",\"strategy\":\"%s\",\"seed\":%" PRIu64 ",\"schedule\":",
            strategy_name(cfg.strategy), seed);
-    json_str(stdout, v == IPF_VERDICT_BUG && sched ? sched : "");
+    ipf__json_str(stdout, v == IPF_VERDICT_BUG && sched ? sched : "");
     printf(",\"steps\":%ld,\"executions\":%ld,\"executions_per_second\":%.1f,\"plan\":", o.steps, execs,
            secs > 0 ? execs / secs : 0.0);
-    json_str(stdout, ptext);
+    ipf__json_str(stdout, ptext);
     printf(",\"clean_error\":null,\"faults\":{},\"interrupted\":false,\"program\":");
-    json_str(stdout, path);
+    ipf__json_str(stdout, path);
     printf("}\n");
   } else if (v == IPF_VERDICT_BUG) {
     if (schedule) printf("BUG in %s (replayed)\n", name);

@@ -309,25 +309,6 @@ static void parse(int argc, char **argv, struct opts *o) {
   if (!strcmp(o->cmd, "explore") && !o->strategy_set) o->cfg.strategy = IPF_STRAT_PCT;
 }
 
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; s && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c == '\n') fputs("\\n", f);
-    else if (c == '\t') fputs("\\t", f);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
-  }
-  fputc('"', f);
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ---- plans ----------------------------------------------------------------------- */
 
 static ipf_plan *owned_plan;        /* the plan built from --plan/--fault, freed at exit */
@@ -474,11 +455,11 @@ static int cmd_list(const struct opts *o) {
     printf("{\"scenarios\":[");
     for (size_t i = 0; i < n; i++) {
       printf("%s{\"name\":", i ? "," : "");
-      json_str(stdout, t[i].name);
+      ipf__json_str(stdout, t[i].name);
       printf(",\"expect\":\"%s\",\"summary\":", expect_name(t[i].expect));
-      json_str(stdout, t[i].summary);
+      ipf__json_str(stdout, t[i].summary);
       printf(",\"plan\":");
-      json_str(stdout, t[i].plan ? t[i].plan : "none");
+      ipf__json_str(stdout, t[i].plan ? t[i].plan : "none");
       printf("}");
     }
     printf("]}\n");
@@ -520,7 +501,7 @@ static int cmd_sites(const struct opts *o) {
   for (int i = 0; i < IPF_SITE_COUNT; i++) {
     if (o->json) {
       printf("%s{\"name\":\"%s\",\"sweep\":\"%s\",\"doc\":", i ? "," : "", ipf_site_name(i), ipf_site_default_term(i));
-      json_str(stdout, site_docs[i]);
+      ipf__json_str(stdout, site_docs[i]);
       printf("}");
     } else {
       printf("%-20s %-11s %s\n", ipf_site_name(i), ipf_site_default_term(i), site_docs[i]);
@@ -536,16 +517,16 @@ static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_r
                        uint64_t seed, long executions, double secs, const ipf_plan *plan,
                        const struct fstats *fs, int interrupted) {
   printf("{\"scenario\":");
-  json_str(stdout, sc->name);
+  ipf__json_str(stdout, sc->name);
   printf(",\"expect\":\"%s\",\"verdict\":\"%s\",\"kind\":", expect_name(sc->expect),
          r->verdict == IPF_VERDICT_OK ? "ok" : r->verdict == IPF_VERDICT_BUG ? "bug" : "error");
-  json_str(stdout, r->kind);
+  ipf__json_str(stdout, r->kind);
   printf(",\"message\":");
-  json_str(stdout, r->message);
+  ipf__json_str(stdout, r->message);
   printf(",\"mode\":\"%s\",\"strategy\":\"%s\",\"seed\":%" PRIu64 ",\"schedule\":",
          o->cfg.mode == IPF_MODE_CONTROLLED ? "controlled" : o->cfg.mode == IPF_MODE_CHAOS ? "chaos" : "plain",
          strategy_name(o->cfg.strategy), seed);
-  json_str(stdout, r->schedule ? r->schedule : "");
+  ipf__json_str(stdout, r->schedule ? r->schedule : "");
   printf(",\"steps\":%ld,\"executions\":%ld,\"executions_per_second\":%.1f", r->steps, executions,
          secs > 0 ? executions / secs : 0.0);
   char *pt = NULL;
@@ -556,11 +537,11 @@ static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_r
     if (!ipf_plan_parse(sc->plan, sc->name, &p, err, sizeof err)) { pt = ipf_plan_format(p); ipf_plan_free(p); }
   }
   printf(",\"plan\":");
-  json_str(stdout, pt ? pt : "");
+  ipf__json_str(stdout, pt ? pt : "");
   free(pt);
   const char *ce = ipf_clean_error_text();
   printf(",\"clean_error\":");
-  if (ce && r->verdict == IPF_VERDICT_OK) json_str(stdout, ce);
+  if (ce && r->verdict == IPF_VERDICT_OK) ipf__json_str(stdout, ce);
   else printf("null");
   printf(",\"faults\":");
   fstats_json(fs);
@@ -643,11 +624,11 @@ static int cmd_exec(const struct opts *o) {
   long execs = 1;
   struct fstats fs;
   memset(&fs, 0, sizeof fs);
-  double t0 = now_s();
+  double t0 = ipf__now_s();
   int v;
   if (is_explore) v = explore_loop(sc, &cfg, o->runs, &r, &execs, &fs);
   else { v = ipf_exec(sc, &cfg, &r); fstats_add(&fs); }
-  double secs = now_s() - t0;
+  double secs = ipf__now_s() - t0;
   int interrupted = is_explore && v == IPF_VERDICT_OK && execs < o->runs;
   uint64_t seed = is_explore ? ipf_exec_seed(cfg.seed, execs - 1) : cfg.seed;
   char pargs[4096];
@@ -847,7 +828,7 @@ static int cmd_sweep(const struct opts *o) {
   const char *mode = cfg.mode == IPF_MODE_CONTROLLED ? "controlled" : cfg.mode == IPF_MODE_CHAOS ? "chaos" : "plain";
   if (o->json) {
     printf("{\"scenario\":");
-    json_str(stdout, sc->name);
+    ipf__json_str(stdout, sc->name);
     printf(",\"expect\":\"%s\",\"mode\":\"%s\",\"strategy\":\"%s\",\"seed\":%" PRIu64
            ",\"runs\":%ld,\"bugs\":%ld,\"errors\":%ld,\"interrupted\":%s,\"rows\":[",
            expect_name(sc->expect), mode, strat, cfg.seed, runs, bugs, errors, interrupted ? "true" : "false");
@@ -855,18 +836,18 @@ static int cmd_sweep(const struct opts *o) {
       const struct row *w = &rows[i];
       printf("%s{\"site\":\"%s\",\"mode\":\"%s\",\"action\":", i ? "," : "", ipf_site_name(w->site),
              w->persistent ? "persistent" : "transient");
-      json_str(stdout, o->action ? o->action : ipf_site_default_term(w->site));
+      ipf__json_str(stdout, o->action ? o->action : ipf_site_default_term(w->site));
       printf(",\"calls\":%ld,\"n\":%ld,\"capped\":%s,\"outcomes\":{\"ok\":%ld,\"clean-error\":%ld,\"error\":%ld",
              w->calls, w->n, w->capped ? "true" : "false", w->ok, w->clean, w->errors);
       for (int k = 0; k < w->nkinds; k++) {
         printf(",");
-        json_str(stdout, w->kinds[k]);
+        ipf__json_str(stdout, w->kinds[k]);
         printf(":%ld", w->kcount[k]);
       }
       printf("},\"first_bug\":");
-      if (w->first_bug[0]) json_str(stdout, w->first_bug); else printf("null");
+      if (w->first_bug[0]) ipf__json_str(stdout, w->first_bug); else printf("null");
       printf(",\"replay\":");
-      if (w->first_replay) json_str(stdout, w->first_replay); else printf("null");
+      if (w->first_replay) ipf__json_str(stdout, w->first_replay); else printf("null");
       printf("}");
     }
     printf("]}\n");
