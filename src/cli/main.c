@@ -23,6 +23,8 @@
 #include <fnmatch.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -88,6 +90,10 @@ static const char *help_text =
   "                             file (strategy bytes); prints its schedule string\n"
   "  --trace                    print the interleaving as a swimlane\n"
   "  --html FILE                replay: also write the swimlane as a self-contained page\n"
+  "  --isolate                  run the executions in a forked child: a crash (SIGSEGV,\n"
+  "                             abort) in the code under test is reported as a bug with\n"
+  "                             its replay line instead of killing ipcfault\n"
+  "  --timeout SEC              with --isolate: no progress for SEC seconds is a hang\n"
   "  --json                     print one JSON object instead of text\n"
   "\n"
   "fault options (run, explore, replay):\n"
@@ -118,6 +124,8 @@ struct opts {
   long runs;
   int json, trace, verbose;
   const char *html;         /* replay --html FILE */
+  int isolate;              /* run/explore/replay in a forked child */
+  long timeout_s;           /* --isolate: wall-clock watchdog */
   const char *bytes_file;   /* replay --bytes FILE (fuzz/) */
   const char *plan_file;      /* --plan: a file, or "none" */
   const char *faults[MAX_FAULTS];
@@ -219,6 +227,11 @@ static void parse(int argc, char **argv, struct opts *o) {
       if (!v) usage_error("--bytes needs a file (a fuzzer's input)");
       o->bytes_file = v;
       i++;
+    } else if (!strcmp(a, "--isolate")) {
+      o->isolate = 1;
+    } else if (!strcmp(a, "--timeout")) {
+      o->timeout_s = parse_num(a, v, 1, 86400);
+      i++;
     } else if (!strcmp(a, "--html")) {
       if (!v) usage_error("--html needs a file to write");
       o->html = v;
@@ -306,6 +319,10 @@ static void parse(int argc, char **argv, struct opts *o) {
   if (o->html && strcmp(o->cmd, "replay")) {
     usage_error("--html goes with replay");
   }
+  if ((o->isolate || o->timeout_s) && (is_sweep || is_list))
+    usage_error("--isolate and --timeout go with run, explore and replay");
+  if (o->timeout_s && !o->isolate) usage_error("--timeout needs --isolate (a hang in-process cannot be interrupted)");
+  if (o->isolate && o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("--isolate works in controlled mode");
   if (!strcmp(o->cmd, "explore") && !o->strategy_set) o->cfg.strategy = IPF_STRAT_PCT;
 }
 
@@ -576,6 +593,15 @@ static void print_trace_of(const ipf_scenario *sc, const ipf_result *found, cons
 /* ipf_explore's loop (same seeds, same PCT step estimate), executed here so
  * that a signal can stop it between executions and the fault statistics of
  * every execution can be summed. */
+/* --isolate: what the forked child publishes for the parent, so a crash
+ * or a hang still leaves the execution it was in and its decisions. */
+struct isolated {
+  volatile long cur;        /* execution index being run */
+  volatile size_t mlen;
+  uint32_t mirror[1u << 20];
+};
+static struct isolated *iso;
+
 static int explore_loop(const ipf_scenario *sc, const ipf_config *cfg, long runs, ipf_result *res,
                         long *executions, struct fstats *fs) {
   ipf_config c = *cfg;
@@ -585,6 +611,7 @@ static int explore_loop(const ipf_scenario *sc, const ipf_config *cfg, long runs
   for (long i = 0; i < runs; i++) {
     if (i && atomic_load(&stop_requested)) break;
     c.seed = ipf_exec_seed(cfg->seed, i);
+    if (iso) iso->cur = i;
     if (cfg->strategy == IPF_STRAT_PCT && cfg->pct_steps <= 0) c.pct_steps = longest ? longest : 50;
     if (i) ipf_result_free(res);
     v = ipf_exec(sc, &c, res);
@@ -594,6 +621,95 @@ static int explore_loop(const ipf_scenario *sc, const ipf_config *cfg, long runs
     if (v != IPF_VERDICT_OK) break;
   }
   return v;
+}
+
+static const char *sig_name(int sig) {
+  switch (sig) {
+  case SIGSEGV: return "SIGSEGV";
+  case SIGABRT: return "SIGABRT";
+  case SIGBUS: return "SIGBUS";
+  case SIGFPE: return "SIGFPE";
+  case SIGILL: return "SIGILL";
+  case SIGKILL: return "SIGKILL";
+  default: return "a signal";
+  }
+}
+
+/* --isolate: the executions run in a forked child, which prints its own
+ * results when it ends normally; here the parent waits, and when the child
+ * is killed (a crash in the code under test) or makes no progress for
+ * --timeout seconds, it reports that as the bug, with the schedule the
+ * child had mirrored into shared memory. Returns -1 in the child (go on
+ * and run), the exit code in the parent. */
+static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config *cfg, int is_explore) {
+  iso = mmap(NULL, sizeof *iso, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (iso == MAP_FAILED) { fprintf(stderr, "%s: --isolate: %s\n", prog, strerror(errno)); return EXIT_USAGE; }
+  iso->cur = 0;
+  cfg->mirror = iso->mirror;
+  cfg->mirror_cap = sizeof iso->mirror / sizeof iso->mirror[0];
+  cfg->mirror_len = &iso->mlen;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) { fprintf(stderr, "%s: --isolate: fork: %s\n", prog, strerror(errno)); return EXIT_USAGE; }
+  if (pid == 0) return -1;
+  long timeout = o->timeout_s > 0 ? o->timeout_s : 0;
+  long last_cur = -1;
+  double last_change = ipf__now_s();
+  int status = 0, hung = 0;
+  for (;;) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) { status = 0; break; }
+    long cur = iso->cur;
+    size_t ml = iso->mlen;
+    if (cur != last_cur || (long)ml != last_cur) { last_cur = cur; last_change = ipf__now_s(); }
+    if (timeout && ipf__now_s() - last_change > timeout) {
+      kill(pid, SIGKILL);
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+      hung = 1;
+      break;
+    }
+    struct timespec ts = { 0, 10 * 1000000L };
+    nanosleep(&ts, NULL);
+  }
+  if (!hung && WIFEXITED(status)) return WEXITSTATUS(status);
+  size_t n = iso->mlen < cfg->mirror_cap ? iso->mlen : cfg->mirror_cap;
+  char *sched = ipf_schedule_make(sc, cfg, iso->mirror, n);
+  long at = iso->cur;
+  ipf_result r;
+  memset(&r, 0, sizeof r);
+  r.verdict = IPF_VERDICT_BUG;
+  if (hung) {
+    snprintf(r.kind, sizeof r.kind, "hang");
+    snprintf(r.message, sizeof r.message, "hang: execution %ld made no progress for %ld s of wall-clock time "
+             "(--timeout); the replay schedule stops where it was stuck", at, timeout);
+  } else {
+    snprintf(r.kind, sizeof r.kind, "crash");
+    snprintf(r.message, sizeof r.message, "crash: execution %ld was killed by %s", at,
+             WIFSIGNALED(status) ? sig_name(WTERMSIG(status)) : "a signal");
+  }
+  r.schedule = sched;
+  char pargs[4096];
+  plan_args(o, pargs, sizeof pargs);
+  uint64_t seed = is_explore ? ipf_exec_seed(cfg->seed, at) : cfg->seed;
+  struct fstats fs;
+  memset(&fs, 0, sizeof fs);
+  if (o->json) {
+    print_json(o, sc, &r, seed, at + 1, 0, cfg->plan, &fs, 0);
+  } else {
+    if (is_explore)
+      printf("BUG in %s after %ld execution%s (%s, isolated)\n", sc->name, at + 1, at ? "s" : "",
+             strategy_name(cfg->strategy));
+    else
+      printf("BUG in %s (%s, isolated)\n", sc->name, strategy_name(cfg->strategy));
+    print_account(sc, &r);
+    if (cfg->strategy != IPF_STRAT_REPLAY)
+      printf("\nReplay it (the replay crashes or hangs as the execution did):\n  ipcfault replay %s%s --schedule %s --isolate%s\n",
+             sc->name, pargs, sched ? sched : "", hung ? " --timeout 10" : "");
+  }
+  free(sched);
+  munmap(iso, sizeof *iso);
+  return EXIT_BUG;
 }
 
 static int cmd_exec(const struct opts *o) {
@@ -620,6 +736,10 @@ static int cmd_exec(const struct opts *o) {
     }
   }
   cfg.trace = (o->trace || o->html) && !is_explore;
+  if (o->isolate) {
+    int rc = run_isolated(o, sc, &cfg, is_explore);
+    if (rc >= 0) return rc;           /* the parent: the child's verdict, or a crash */
+  }
   ipf_result r;
   long execs = 1;
   struct fstats fs;
