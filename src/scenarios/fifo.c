@@ -29,34 +29,20 @@
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
 #include "registry.h"
+#include "stream.h"
 
-void ipf__stream_oracle(const char *stream, const char *const *sent, int nsent,
-                        char (*got)[256], const size_t *glen, int ngot, const char *errors);
-void ipf__ignore_sigpipe(void);
-void ipf__err_append(char *buf, size_t cap, const char *who, int rc);
 
 #define TIMEOUT_MS 500
-#define MAXGOT 8
 
 static const char *const left_msgs[] = { "left: Hello, right!", "left: Goodbye!" };
 static const char *const helper_msgs[] = { "helper: one more from left's side" };
 static const char *const right_msgs[] = { "right: Hello, left!", "right: How are you doing?", "right: Goodbye!" };
 
-struct inbox { char got[MAXGOT][256]; size_t glen[MAXGOT]; int n; };
 
 static char path_a[128], path_b[128];
-static struct inbox at_right, at_left;     /* written by right / left only */
+static struct ipf__inbox at_right, at_left;     /* written by right / left only */
 static char err_left[160], err_right[160], err_helper[160];
 
-static void record(struct inbox *in, const char *p, size_t n) {
-  if (in->n < MAXGOT) {
-    if (n > sizeof in->got[0]) n = sizeof in->got[0];
-    memcpy(in->got[in->n], p, n);
-    in->glen[in->n] = n;
-    ipf_note("got \"%.*s\"", (int)n, p);
-  }
-  in->n++;
-}
 
 static void send_all(const char *path, const char *const *m, int n, char *err, size_t errcap,
                      const char *who) {
@@ -71,7 +57,7 @@ static void send_all(const char *path, const char *const *m, int n, char *err, s
   if (rc < 0 && !*err) ipf__err_append(err, errcap, who, rc);
 }
 
-static void read_all(ipf_fifo_reader_t *r, struct inbox *in, char *err, size_t errcap, const char *who) {
+static void read_all(ipf_fifo_reader_t *r, struct ipf__inbox *in, char *err, size_t errcap, const char *who) {
   char buf[IPF_FIFO_MSG_MAX];
   for (;;) {
     size_t len;
@@ -79,7 +65,7 @@ static void read_all(ipf_fifo_reader_t *r, struct inbox *in, char *err, size_t e
     if (rc == -EINTR) continue;
     if (rc == 0) break;
     if (rc < 0) { ipf__err_append(err, errcap, who, rc); break; }
-    record(in, buf, len);
+    ipf__inbox_add(in, buf, len);
   }
 }
 
@@ -121,18 +107,18 @@ static void check(void) {
              "on A, left %d of 3 on B)", errs, at_right.n, at_left.n);
     return;
   }
-  struct inbox from_left = { 0 }, from_helper = { 0 };
-  for (int i = 0; i < at_right.n && i < MAXGOT; i++) {
-    struct inbox *to = !strncmp(at_right.got[i], "helper:", 7) ? &from_helper : &from_left;
-    if (to->n < MAXGOT) {
+  struct ipf__inbox from_left = { 0 }, from_helper = { 0 };
+  for (int i = 0; i < at_right.n && i < IPF_INBOX_MAX; i++) {
+    struct ipf__inbox *to = !strncmp(at_right.got[i], "helper:", 7) ? &from_helper : &from_left;
+    if (to->n < IPF_INBOX_MAX) {
       memcpy(to->got[to->n], at_right.got[i], at_right.glen[i]);
       to->glen[to->n] = at_right.glen[i];
     }
     to->n++;
   }
-  ipf__stream_oracle("FIFO A from left", left_msgs, 2, from_left.got, from_left.glen, from_left.n, errs);
-  ipf__stream_oracle("FIFO A from helper", helper_msgs, 1, from_helper.got, from_helper.glen, from_helper.n, errs);
-  ipf__stream_oracle("FIFO B", right_msgs, 3, at_left.got, at_left.glen, at_left.n, errs);
+  ipf__stream_oracle("FIFO A from left", left_msgs, 2, &from_left, errs);
+  ipf__stream_oracle("FIFO A from helper", helper_msgs, 1, &from_helper, errs);
+  ipf__stream_oracle("FIFO B", right_msgs, 3, &at_left, errs);
 }
 
 static void body(void) {

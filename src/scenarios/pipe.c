@@ -31,13 +31,27 @@
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
 #include "registry.h"
+#include "stream.h"
 
 /* ---- the stream oracle (shared with fifo.c and uds.c) ------------------------ */
 
-/* got[i] (glen[i] bytes) is what the reader took as message i. errors is
- * what any side reported ("" when nothing). */
-void ipf__stream_oracle(const char *stream, const char *const *sent, int nsent,
-                        char (*got)[256], const size_t *glen, int ngot, const char *errors) {
+void ipf__inbox_add(struct ipf__inbox *in, const char *p, size_t n) {
+  if (in->n < IPF_INBOX_MAX) {
+    if (n > sizeof in->got[0]) n = sizeof in->got[0];
+    memcpy(in->got[in->n], p, n);
+    in->glen[in->n] = n;
+    ipf_note("got \"%.*s\"", (int)n, p);
+  }
+  in->n++;
+}
+
+/* in->got[i] (in->glen[i] bytes) is what the reader took as message i.
+ * errors is what any side reported ("" when nothing). */
+void ipf__stream_oracle(const char *stream, const char *const *sent, int nsent, const struct ipf__inbox *in,
+                        const char *errors) {
+  const char (*got)[256] = in->got;
+  const size_t *glen = in->glen;
+  int ngot = in->n;
   for (int i = 0; i < ngot; i++) {
     if (i >= nsent) {
       ipf_fail("duplicate", "%s: %d messages delivered, only %d were sent (message %d: \"%.*s\")",
@@ -85,24 +99,12 @@ void ipf__err_append(char *buf, size_t cap, const char *who, int rc) {
 
 /* ---- the workload --------------------------------------------------------------- */
 
-#define MAXGOT 8
 static const char *const msgs[] = { "Rubber duck", "Quack, quack", "Goodbye!" };
 #define NMSG 3
 
-static char got[MAXGOT][256];
-static size_t glen[MAXGOT];
-static int ngot;
+static struct ipf__inbox inbox;
 static char werr[128], rerr[128];
 
-static void record(const char *p, size_t n) {
-  if (ngot < MAXGOT) {
-    if (n > sizeof got[0]) n = sizeof got[0];
-    memcpy(got[ngot], p, n);
-    glen[ngot] = n;
-    ipf_note("got \"%.*s\"", (int)n, p);
-  }
-  ngot++;
-}
 
 static void writer(void *arg) {
   int fd = (int)(intptr_t)arg;
@@ -135,7 +137,7 @@ static void read_all(int rfd) {
       if (r == -EINTR) continue;
       if (r < 0) { ipf__err_append(rerr, sizeof rerr, "reader", (int)r); break; }
       if (r == 0) break;
-      record(buf, (size_t)r);
+      ipf__inbox_add(&inbox, buf, (size_t)r);
       continue;
     }
     size_t len;
@@ -143,23 +145,21 @@ static void read_all(int rfd) {
     if (rc == -EINTR) continue;
     if (rc == 0) break;
     if (rc < 0) { ipf__err_append(rerr, sizeof rerr, "reader", rc); break; }
-    record(buf, len);
+    ipf__inbox_add(&inbox, buf, len);
   }
 }
 
 static void reset_state(void) {
   ipf__ignore_sigpipe();
   ipf__io_disruptions_reset();
-  memset(got, 0, sizeof got);
-  memset(glen, 0, sizeof glen);
-  ngot = 0;
+  memset(&inbox, 0, sizeof inbox);
   werr[0] = rerr[0] = 0;
 }
 
 static void check(const char *stream) {
   char errs[300];
   snprintf(errs, sizeof errs, "%s%s%s", werr, *werr && *rerr ? "; " : "", rerr);
-  ipf__stream_oracle(stream, msgs, NMSG, got, glen, ngot, errs);
+  ipf__stream_oracle(stream, msgs, NMSG, &inbox, errs);
 }
 
 static void body_threads(void) {

@@ -28,14 +28,10 @@
 #include "ipcfault/sched.h"
 #include "ipcfault/uds.h"
 #include "registry.h"
+#include "stream.h"
 
-void ipf__stream_oracle(const char *stream, const char *const *sent, int nsent,
-                        char (*got)[256], const size_t *glen, int ngot, const char *errors);
-void ipf__ignore_sigpipe(void);
-void ipf__err_append(char *buf, size_t cap, const char *who, int rc);
 
 #define TIMEOUT_MS 500
-#define MAXGOT 8
 
 static const char *const msgs[] = {
   "Hello, Receiver!", "How are you doing?", "This is a message from Sender.", "Goodbye!"
@@ -47,20 +43,9 @@ static int sock_type;
 static ipf_sem_t ready;
 static int listening;                   /* written before ready is posted */
 static int connect_err;
-static char got[MAXGOT][256];
-static size_t glen[MAXGOT];
-static int ngot;
+static struct ipf__inbox inbox;
 static char rerr[160], serr[160];
 
-static void record(const char *p, size_t n) {
-  if (ngot < MAXGOT) {
-    if (n > sizeof got[0]) n = sizeof got[0];
-    memcpy(got[ngot], p, n);
-    glen[ngot] = n;
-    ipf_note("got \"%.*s\"", (int)n, p);
-  }
-  ngot++;
-}
 
 static void receiver(void *arg) {
   (void)arg;
@@ -85,7 +70,7 @@ static void receiver(void *arg) {
       if (r == -EINTR) continue;
       if (r < 0) { ipf__err_append(rerr, sizeof rerr, "receiver", (int)r); break; }
       if (r == 0) break;
-      record(buf, (size_t)r);
+      ipf__inbox_add(&inbox, buf, (size_t)r);
       continue;
     }
     size_t len;
@@ -93,7 +78,7 @@ static void receiver(void *arg) {
     if (rc == -EINTR) continue;
     if (rc == 0) break;
     if (rc < 0) { ipf__err_append(rerr, sizeof rerr, "receiver", rc); break; }
-    record(buf, len);
+    ipf__inbox_add(&inbox, buf, len);
   }
   ipf_uds_close(&c);
   rc = ipf_uds_server_close(s);
@@ -130,9 +115,7 @@ static void sender(void *arg) {
 static void run(int type) {
   ipf__ignore_sigpipe();
   ipf__io_disruptions_reset();
-  memset(got, 0, sizeof got);
-  memset(glen, 0, sizeof glen);
-  ngot = 0;
+  memset(&inbox, 0, sizeof inbox);
   rerr[0] = serr[0] = 0;
   connect_err = 0;
   listening = 0;
@@ -158,8 +141,7 @@ static void run(int type) {
   else if (*errs && ipf__io_disruptions() == 0)
     ipf_fail("unexplained-error", "no fault was injected, yet: %s", errs);
   else
-    ipf__stream_oracle(type == SOCK_STREAM ? "stream socket" : "seqpacket socket", msgs, NMSG, got, glen,
-                       ngot, errs);
+    ipf__stream_oracle(type == SOCK_STREAM ? "stream socket" : "seqpacket socket", msgs, NMSG, &inbox, errs);
   if (access(sock_path, F_OK) == 0) ipf_fail("leak", "socket file %s left behind", sock_path);
   ipf_tmpdir_remove(dir);
 }
