@@ -597,6 +597,7 @@ static void print_trace_of(const ipf_scenario *sc, const ipf_result *found, cons
  * or a hang still leaves the execution it was in and its decisions. */
 struct isolated {
   volatile long cur;        /* execution index being run */
+  volatile int finished;    /* the executions are over: what follows is reporting */
   volatile size_t mlen;
   uint32_t mirror[1u << 20];
 };
@@ -672,7 +673,9 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
     struct timespec ts = { 0, 10 * 1000000L };
     nanosleep(&ts, NULL);
   }
-  if (!hung && WIFEXITED(status)) return WEXITSTATUS(status);
+  /* a child that exits before its executions are over was ended by the code
+   * under test (exit(), or a sanitizer that reports and exits): a crash too */
+  if (!hung && WIFEXITED(status) && iso->finished) return WEXITSTATUS(status);
   size_t n = iso->mlen < cfg->mirror_cap ? iso->mlen : cfg->mirror_cap;
   char *sched = ipf_schedule_make(sc, cfg, iso->mirror, n);
   long at = iso->cur;
@@ -685,8 +688,11 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
              "(--timeout); the replay schedule stops where it was stuck", at, timeout);
   } else {
     snprintf(r.kind, sizeof r.kind, "crash");
-    snprintf(r.message, sizeof r.message, "crash: execution %ld was killed by %s", at,
-             WIFSIGNALED(status) ? sig_name(WTERMSIG(status)) : "a signal");
+    if (WIFSIGNALED(status))
+      snprintf(r.message, sizeof r.message, "crash: execution %ld was killed by %s", at, sig_name(WTERMSIG(status)));
+    else
+      snprintf(r.message, sizeof r.message, "crash: execution %ld exited the process (status %d)", at,
+               WIFEXITED(status) ? WEXITSTATUS(status) : status);
   }
   r.schedule = sched;
   char pargs[4096];
@@ -748,6 +754,7 @@ static int cmd_exec(const struct opts *o) {
   int v;
   if (is_explore) v = explore_loop(sc, &cfg, o->runs, &r, &execs, &fs);
   else { v = ipf_exec(sc, &cfg, &r); fstats_add(&fs); }
+  if (iso) iso->finished = 1;
   double secs = ipf__now_s() - t0;
   int interrupted = is_explore && v == IPF_VERDICT_OK && execs < o->runs;
   uint64_t seed = is_explore ? ipf_exec_seed(cfg.seed, execs - 1) : cfg.seed;

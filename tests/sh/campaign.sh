@@ -54,10 +54,10 @@ e=$("$cli" merge "$tmp/b" 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && printf '%s' "$e" | grep -q "results.tsv:2" && ok "malformed results named with its line" || bad "merge bad file: $rc $e"
 # explore --isolate: a crash or a hang in the code under test is a bug verdict, not the end of ipcfault
 out=$("$cli" explore selftest/segfault --isolate 2>&1); rc=$?
-if [ $rc -eq 1 ] && printf '%s' "$out" | grep -Eq "crash: execution [0-9]+ (was killed by SIGSEGV|was killed)"; then ok "explore --isolate survives a segfault"
+if [ $rc -eq 1 ] && printf '%s' "$out" | grep -Eq "crash: execution [0-9]+ (was killed by SIGSEGV|exited the process)"; then ok "explore --isolate survives a segfault"
 else bad "explore --isolate on a segfault: $rc $out"; fi
 line=$(printf '%s\n' "$out" | grep "ipcfault replay" | sed 's/^ *ipcfault //')
-"$cli" $line >/dev/null 2>&1; [ $? -eq 1 ] && ok "its replay line reproduces the crash, isolated" || bad "replay of the crash: $line"
+[ -n "$line" ] && "$cli" $line >/dev/null 2>&1; [ $? -eq 1 ] && ok "its replay line reproduces the crash, isolated" || bad "replay of the crash: $line"
 out=$(timeout 60 "$cli" explore selftest/wall-hang --isolate --timeout 2 --strategy random 2>&1); rc=$?
 [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "made no progress" && ok "explore --isolate --timeout reports a wall-clock hang" || bad "isolate hang: $rc $out"
 echo "$pass passed, $fail failed"
