@@ -812,13 +812,7 @@ void ipf__campaign_summary(FILE *o, double secs) {
 /* ---- option parsing ------------------------------------------------------------------ */
 
 static long num(const char *opt, const char *v, long min, long max) {
-  if (!v) die_usage("%s needs a value", opt);
-  char *e;
-  errno = 0;
-  long long n = strtoll(v, &e, 10);
-  if (errno || e == v || *e || n < min || n > max)
-    die_usage("%s: '%s' is not a whole number from %ld to %ld", opt, v, min, max);
-  return (long)n;
+  return ipf__cli_number("ipcfault", opt, v, min, max, "");
 }
 
 static double duration(const char *v) {

@@ -78,13 +78,7 @@ static void die(const char *fmt, ...) {
 }
 
 static long num(const char *opt, const char *v, long min, long max) {
-  if (!v) die("%s needs a value", opt);
-  char *end;
-  errno = 0;
-  long long n = strtoll(v, &end, 10);
-  if (errno || end == v || *end || n < min || n > max)
-    die("%s: '%s' is not a whole number from %ld to %ld", opt, v, min, max);
-  return (long)n;
+  return ipf__cli_number("ipcfault exec", opt, v, min, max, "");
 }
 
 static const char *strategy_name(int s) {

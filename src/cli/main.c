@@ -167,13 +167,7 @@ static void setup_signals(void) {
 }
 
 static long parse_num(const char *opt, const char *v, long min, long max) {
-  if (!v) usage_error("%s needs a value", opt);
-  char *end;
-  errno = 0;
-  long long n = strtoll(v, &end, 10);
-  if (errno || end == v || *end || n < min || n > max)
-    usage_error("%s: '%s' is not a whole number from %ld to %ld", opt, v, min, max);
-  return (long)n;
+  return ipf__cli_number(prog, opt, v, min, max, " (see 'ipcfault --help')");
 }
 
 static uint64_t parse_seed(const char *v) {

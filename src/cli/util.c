@@ -1,5 +1,8 @@
-/* Small pieces every command of the CLI shares: JSON strings, a clock. */
+/* Small pieces every command of the CLI shares: JSON strings, a clock,
+ * numeric options. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "campaign.h"
@@ -21,4 +24,19 @@ double ipf__now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+long ipf__cli_number(const char *who, const char *opt, const char *v, long min, long max, const char *hint) {
+  if (!v) {
+    fprintf(stderr, "%s: %s needs a value%s\n", who, opt, hint);
+    exit(2);
+  }
+  char *end;
+  errno = 0;
+  long long n = strtoll(v, &end, 10);
+  if (errno || end == v || *end || n < min || n > max) {
+    fprintf(stderr, "%s: %s: '%s' is not a whole number from %ld to %ld%s\n", who, opt, v, min, max, hint);
+    exit(2);
+  }
+  return (long)n;
 }
