@@ -12,20 +12,7 @@
 #include "ipcfault/fifo.h"
 #include "ipcfault/io.h"
 #include "ipcfault/run.h"
-
-static int explore_verdict(const char *name, long runs, char *kind, size_t cap) {
-  const ipf_scenario *sc = ipf_scenario_find(name);
-  cr_assert(sc, "no scenario %s", name);
-  ipf_config c;
-  ipf_config_init(&c);
-  c.strategy = IPF_STRAT_PCT;
-  ipf_result r;
-  long n;
-  int v = ipf_explore(sc, &c, runs, &r, &n);
-  snprintf(kind, cap, "%s", r.kind);
-  ipf_result_free(&r);
-  return v;
-}
+#include "verdict.h"
 
 Test(fifo, made_0600_in_a_0700_dir_and_removed_with_it) {
   char dir[96], path[128];

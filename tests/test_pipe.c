@@ -14,6 +14,7 @@
 #include "ipcfault/io.h"
 #include "ipcfault/pipe.h"
 #include "ipcfault/run.h"
+#include "verdict.h"
 #include "ipcfault/sched.h"
 
 static int fd_count(void) {
@@ -28,20 +29,6 @@ static int fd_count(void) {
 static void no_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 
 /* Explore sc and return the verdict (kind copied to kind). */
-static int verdict_of(const char *name, long runs, char *kind, size_t cap) {
-  const ipf_scenario *sc = ipf_scenario_find(name);
-  cr_assert(sc, "no scenario %s", name);
-  ipf_config c;
-  ipf_config_init(&c);
-  c.strategy = IPF_STRAT_PCT;
-  ipf_result r;
-  long n;
-  int v = ipf_explore(sc, &c, runs, &r, &n);
-  snprintf(kind, cap, "%s", r.kind);
-  ipf_result_free(&r);
-  return v;
-}
-
 struct dribble { int fd; const unsigned char *p; size_t n; };
 static void *dribbler(void *a) {
   struct dribble *d = a;
@@ -149,11 +136,11 @@ Test(pipe, disconnect_makes_the_writer_see_epipe, .init = no_sigpipe) {
 Test(pipe, every_scenario_gets_its_verdict, .timeout = 120) {
   char kind[32];
   int before = fd_count();
-  cr_assert_eq(verdict_of("pipe/framed", 300, kind, sizeof kind), IPF_VERDICT_OK, "%s", kind);
-  cr_assert_eq(verdict_of("pipe/fork-framed", 100, kind, sizeof kind), IPF_VERDICT_OK, "%s", kind);
+  cr_assert_eq(explore_verdict("pipe/framed", 300, kind, sizeof kind), IPF_VERDICT_OK, "%s", kind);
+  cr_assert_eq(explore_verdict("pipe/fork-framed", 100, kind, sizeof kind), IPF_VERDICT_OK, "%s", kind);
   cr_assert_eq(fd_count(), before, "ok scenarios leave no fd behind");
-  cr_assert_eq(verdict_of("pipe/one-read-one-message", 1000, kind, sizeof kind), IPF_VERDICT_BUG);
-  cr_assert_eq(verdict_of("pipe/unclosed-write-end", 1000, kind, sizeof kind), IPF_VERDICT_BUG);
+  cr_assert_eq(explore_verdict("pipe/one-read-one-message", 1000, kind, sizeof kind), IPF_VERDICT_BUG);
+  cr_assert_eq(explore_verdict("pipe/unclosed-write-end", 1000, kind, sizeof kind), IPF_VERDICT_BUG);
   cr_assert_str_eq(kind, "deadlock");
 }
 

@@ -12,21 +12,8 @@
 #include "ipcfault/error.h"
 #include "ipcfault/io.h"
 #include "ipcfault/run.h"
+#include "verdict.h"
 #include "ipcfault/uds.h"
-
-static int explore_verdict(const char *name, long runs, char *kind, size_t cap) {
-  const ipf_scenario *sc = ipf_scenario_find(name);
-  cr_assert(sc, "no scenario %s", name);
-  ipf_config c;
-  ipf_config_init(&c);
-  c.strategy = IPF_STRAT_PCT;
-  ipf_result r;
-  long n;
-  int v = ipf_explore(sc, &c, runs, &r, &n);
-  snprintf(kind, cap, "%s", r.kind);
-  ipf_result_free(&r);
-  return v;
-}
 
 Test(uds, too_long_path_refused_when_over_107_bytes) {
   char p[200];

@@ -453,18 +453,6 @@ static int read_rec(int fd, struct rec_head *h, char **a, char **b, char **c, ui
   return 0;
 }
 
-static const char *signame(int sig) {
-  switch (sig) {
-  case SIGSEGV: return "SIGSEGV";
-  case SIGABRT: return "SIGABRT";
-  case SIGBUS: return "SIGBUS";
-  case SIGFPE: return "SIGFPE";
-  case SIGILL: return "SIGILL";
-  case SIGKILL: return "SIGKILL";
-  default: return "a signal";
-  }
-}
-
 static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
   long from = 0;
   double deadline = cell_seconds > 0 ? ipf__now_s() + cell_seconds : 0;
@@ -532,7 +520,7 @@ static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
                "(watchdog); the replay schedule stops where it was stuck", at, O.watchdog);
     } else if (WIFSIGNALED(status)) {
       kind = "crash";
-      snprintf(msg, sizeof msg, "crash: execution %ld was killed by %s", at, signame(WTERMSIG(status)));
+      snprintf(msg, sizeof msg, "crash: execution %ld was killed by %s", at, ipf__signal_name(WTERMSIG(status)));
     } else {
       kind = "crash";
       snprintf(msg, sizeof msg, "crash: execution %ld exited the process (status %d)", at,

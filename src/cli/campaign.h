@@ -10,6 +10,8 @@ void ipf__json_str(FILE *f, const char *s);
 double ipf__now_s(void);
 /* The value v of a numeric option opt, from min to max; anything else is one
  * line on stderr ("WHO: opt: ... HINT") and exit 2. */
+/* "SIGSEGV" and the like, for crash reports. */
+const char *ipf__signal_name(int sig);
 long ipf__cli_number(const char *who, const char *opt, const char *v, long min, long max, const char *hint);
 int ipf__cmd_merge(int argc, char **argv);
 /* exec -- PROGRAM: an unmodified pthread program under the scheduler (exec.c). */

@@ -618,18 +618,6 @@ static int explore_loop(const ipf_scenario *sc, const ipf_config *cfg, long runs
   return v;
 }
 
-static const char *sig_name(int sig) {
-  switch (sig) {
-  case SIGSEGV: return "SIGSEGV";
-  case SIGABRT: return "SIGABRT";
-  case SIGBUS: return "SIGBUS";
-  case SIGFPE: return "SIGFPE";
-  case SIGILL: return "SIGILL";
-  case SIGKILL: return "SIGKILL";
-  default: return "a signal";
-  }
-}
-
 /* --isolate: the executions run in a forked child, which prints its own
  * results when it ends normally; here the parent waits, and when the child
  * is killed (a crash in the code under test) or makes no progress for
@@ -683,7 +671,7 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
   } else {
     snprintf(r.kind, sizeof r.kind, "crash");
     if (WIFSIGNALED(status))
-      snprintf(r.message, sizeof r.message, "crash: execution %ld was killed by %s", at, sig_name(WTERMSIG(status)));
+      snprintf(r.message, sizeof r.message, "crash: execution %ld was killed by %s", at, ipf__signal_name(WTERMSIG(status)));
     else
       snprintf(r.message, sizeof r.message, "crash: execution %ld exited the process (status %d)", at,
                WIFEXITED(status) ? WEXITSTATUS(status) : status);

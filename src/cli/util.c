@@ -1,6 +1,7 @@
 /* Small pieces every command of the CLI shares: JSON strings, a clock,
  * numeric options. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -39,4 +40,16 @@ long ipf__cli_number(const char *who, const char *opt, const char *v, long min, 
     exit(2);
   }
   return (long)n;
+}
+
+const char *ipf__signal_name(int sig) {
+  switch (sig) {
+  case SIGSEGV: return "SIGSEGV";
+  case SIGABRT: return "SIGABRT";
+  case SIGBUS: return "SIGBUS";
+  case SIGFPE: return "SIGFPE";
+  case SIGILL: return "SIGILL";
+  case SIGKILL: return "SIGKILL";
+  default: return "a signal";
+  }
 }
