@@ -10,13 +10,13 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then ci/install-deps; \
 	  else echo "missing packages: $$missing — run: sudo apt-get update && sudo apt-get install -y $$missing" >&2; exit 1; fi; }
 
-build/CMakeCache.txt:
+build/CMakeCache.txt: | deps
 	@cmake --preset dev >/dev/null
 
-build-tsan/CMakeCache.txt:
+build-tsan/CMakeCache.txt: | deps
 	@cmake --preset tsan >/dev/null
 
-build-asan/CMakeCache.txt:
+build-asan/CMakeCache.txt: | deps
 	@cmake --preset asan >/dev/null
 
 # All tests: the criterion suite (scheduler, mechanisms, the catalog contract),

@@ -51,16 +51,21 @@ pthread_t ipf__thread_pthread(const ipf_thread_t *t);
  * hold (src/io/io.c). */
 void ipf__io_reap(void);
 
-/* ThreadSanitizer happens-before annotations for the edges the emulated
- * primitives really provide. The handoff itself adds none (see sched.c). */
+/* Happens-before edges the emulated primitives really provide (point.h):
+ * TSan annotations in TSan builds, vector clocks under race detection. The
+ * handoff itself adds none (see sched.c). IPF_TSAN_ONLY_* are the
+ * scheduler's own edges to the controller, never the program's. */
+#include "point.h"
+#define IPF_HB_ACQUIRE(a) ipf__hb_acquire((const void *)(a))
+#define IPF_HB_RELEASE(a) ipf__hb_release((const void *)(a))
 #ifdef IPF_TSAN
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
-#define IPF_HB_ACQUIRE(a) __tsan_acquire((void *)(a))
-#define IPF_HB_RELEASE(a) __tsan_release((void *)(a))
+#define IPF_TSAN_ONLY_ACQUIRE(a) __tsan_acquire((void *)(a))
+#define IPF_TSAN_ONLY_RELEASE(a) __tsan_release((void *)(a))
 #else
-#define IPF_HB_ACQUIRE(a) ((void)(a))
-#define IPF_HB_RELEASE(a) ((void)(a))
+#define IPF_TSAN_ONLY_ACQUIRE(a) ((void)(a))
+#define IPF_TSAN_ONLY_RELEASE(a) ((void)(a))
 #endif
 
 /* splitmix64: the kit's one PRNG (seeding and streams). */

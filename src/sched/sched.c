@@ -72,6 +72,7 @@ typedef struct worker {
   const char *last_what;      /* last operation, for hang reports */
   const void *last_obj;
   int yielded;
+  ipf__op pending;            /* the operation announced at its last point (point.h) */
   long prio;                  /* PCT priority */
   struct worker *next_free;
 } worker;
@@ -150,7 +151,7 @@ static void switch_to(worker *me, worker *next) {
    * worker after the run): a thread abandoned in a deadlock still publishes
    * what it did before the controller reads the run's state. No other
    * thread acquires it, so no edge between the program's threads appears. */
-  IPF_HB_RELEASE(&me->pt);    /* a sync object of its own: not the create/join one */
+  IPF_TSAN_ONLY_RELEASE(&me->pt);    /* a sync object of its own: not the create/join one */
   atomic_store_explicit(&me->go, 0, memory_order_relaxed);
   atomic_store_explicit(&next->go, 1, memory_order_release);
   futex_wake(&next->go);
@@ -158,7 +159,7 @@ static void switch_to(worker *me, worker *next) {
 }
 /* Park for good: this thread's execution was abandoned (deadlock, hang). */
 static __attribute__((noreturn)) void park_forever(worker *me) {
-  IPF_HB_RELEASE(&me->pt);    /* a sync object of its own: not the create/join one */
+  IPF_TSAN_ONLY_RELEASE(&me->pt);    /* a sync object of its own: not the create/join one */
   atomic_store_explicit(&me->go, 0, memory_order_relaxed);
   for (;;) futex_wait(&me->go, 0, NULL);
 }
@@ -489,21 +490,47 @@ static void clear_yields_except(worker *me) {
   for (int i = 0; i < R.n; i++) if (R.t[i] != me) R.t[i]->yielded = 0;
 }
 
-void ipf__point(const char *what, const void *obj) {
+void ipf__point_op(int kind, const char *what, const void *obj, unsigned size, uintptr_t pc) {
   worker *me = self;
   /* ipf/sched/point: a delay before this point, only when a plan arms it
    * (a check of one word otherwise; libfiu is not asked per step) */
   if (IPF_SCHED_POINT_ARMED()) (void)IPF_FAULT(SCHED_POINT, NULL);
   me->last_what = what;
   me->last_obj = obj;
+  me->pending.kind = kind;
+  me->pending.obj = obj;
+  me->pending.size = size;
+  me->pending.pc = pc;
   clear_yields_except(me);
   schedule(me);
+}
+
+/* Points whose effect is not modelled yet are IPF_PK_OTHER: dependent on
+ * everything, the sound default for partial-order reduction. */
+void ipf__point(const char *what, const void *obj) {
+  ipf__point_op(IPF_PK_OTHER, what, obj, 0, (uintptr_t)__builtin_return_address(0));
+}
+
+/* ---- happens-before edges (point.h) ------------------------------------------ */
+
+void (*ipf__hb_hook_acquire)(int tid, const void *sync);
+void (*ipf__hb_hook_release)(int tid, const void *sync);
+
+void ipf__hb_acquire(const void *sync) {
+  IPF_TSAN_ONLY_ACQUIRE(sync);
+  if (__builtin_expect(ipf__hb_hook_acquire != NULL, 0) && self) ipf__hb_hook_acquire(self->id, sync);
+}
+void ipf__hb_release(const void *sync) {
+  IPF_TSAN_ONLY_RELEASE(sync);
+  if (__builtin_expect(ipf__hb_hook_release != NULL, 0) && self) ipf__hb_hook_release(self->id, sync);
 }
 
 void ipf__point_access(int op, const volatile void *addr) {
   switch (ipf__world()) {
   case IPF_WORLD_CONTROLLED:
-    ipf__point(op == IPF_OP_LOAD ? "ipf_load" : "ipf_store", (const void *)addr);
+    ipf__point_op(op == IPF_OP_LOAD ? IPF_PK_ATOMIC_LOAD : IPF_PK_ATOMIC_STORE,
+                  op == IPF_OP_LOAD ? "ipf_load" : "ipf_store", (const void *)addr, 1,
+                  (uintptr_t)__builtin_return_address(0));
     break;
   case IPF_WORLD_CHAOS: ipf__chaos_delay(); break;
   default: break;
@@ -521,6 +548,8 @@ void ipf__yield_point(void) {
   worker *me = self;
   me->last_what = "ipf_yield (spinning)";
   me->last_obj = NULL;
+  me->pending.kind = IPF_PK_YIELD;
+  me->pending.obj = NULL;
   me->yielded = 1;
   schedule(me);
 }
@@ -643,7 +672,7 @@ static void set_verdict_report(int verdict, const char *kind, const char *headli
 
 static void end_run(void) {
   R.ended = 1;
-  IPF_HB_RELEASE(&R);
+  IPF_TSAN_ONLY_RELEASE(&R);
   signal_controller(&R.done);
 }
 
@@ -962,18 +991,18 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   atomic_store_explicit(&m->go, 1, memory_order_release);
   futex_wake(&m->go);
   while (atomic_load_explicit(&R.done, memory_order_acquire) == 0) futex_wait(&R.done, 0, NULL);
-  IPF_HB_ACQUIRE(&R);
+  IPF_TSAN_ONLY_ACQUIRE(&R);
   R.active = 0;
   ipf__fault_end();
 
-  for (int i = 0; i < R.n; i++) IPF_HB_ACQUIRE(&R.t[i]->pt);
+  for (int i = 0; i < R.n; i++) IPF_TSAN_ONLY_ACQUIRE(&R.t[i]->pt);
   if (R.want_report) thread_report(R.msg, sizeof R.msg, NULL);
   /* Finished workers go back to the pool; the others are abandoned. */
   int abandoned = 0;
   for (int i = 0; i < R.n; i++) {
     worker *w = R.t[i];
     if (w->state == W_FINISHED) {
-      IPF_HB_ACQUIRE(w);
+      IPF_TSAN_ONLY_ACQUIRE(w);
       w->state = W_IDLE;
       w->next_free = free_workers;
       free_workers = w;

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "internal.h"
+#include "names.h"
 
 typedef struct { uintptr_t addr, size; const char *name; } sym;
 static sym *syms;
@@ -113,4 +115,19 @@ const char *ipf__sym(const void *addr, char *buf, size_t len, int with_offset) {
     return buf;
   }
   return NULL;
+}
+
+/* ---- names.h (first cut: symbol tables only; debug info comes later) ---- */
+
+const char *ipf__name_pc(uintptr_t pc, char *buf, size_t len) {
+  if (pc && ipf__sym((const void *)pc, buf, len, 1)) return buf;
+  snprintf(buf, len, "%#lx", (unsigned long)pc);
+  return buf;
+}
+
+const char *ipf__name_addr(const void *addr, char *buf, size_t len) {
+  ipf__addr_name(addr, buf, len);            /* ipf_name() ranges, else hex */
+  if (buf[0] != '0' && buf[0] != '(') return buf;
+  if (ipf__sym(addr, buf, len, 1)) return buf;
+  return buf;
 }
