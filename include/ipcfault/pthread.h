@@ -1,13 +1,20 @@
 /* ipcfault/pthread.h — the compile-time route of exec mode.
  *
  * Build a program with `-include ipcfault/pthread.h` and link it with
- * `-lipcfault` (pkg-config ipcfault): its pthread, semaphore, yield and
- * sleep calls become the kit's ipf_pthread_* functions, and its main is
- * renamed so that the kit's main can start it. Run the result with
- * `ipcfault exec -- ./prog` exactly like a dynamically linked program under
- * the LD_PRELOAD library; this route also works for static binaries, where
- * LD_PRELOAD cannot. Run on its own, the program behaves as before: every
- * ipf_pthread_* function is the plain pthread call outside an execution.
+ * `-lipcfault_pthread -lipcfault` (pkg-config ipcfault-pthread, CMake
+ * ipcfault::ipcfault_pthread): its pthread, semaphore, yield and sleep
+ * calls become the kit's ipf_pthread_* functions, and its main is renamed
+ * ipf_program_main, which the main() in libipcfault_pthread starts. Run the
+ * result with `ipcfault exec -- ./prog` exactly like a dynamically linked
+ * program under the LD_PRELOAD library; this route also works for static
+ * binaries, where LD_PRELOAD cannot. Run on its own, the program behaves as
+ * before: every ipf_pthread_* function is the plain pthread call outside an
+ * execution.
+ *
+ * A library's own files may be compiled with this header too (no main in
+ * them, nothing else to link): inside a scenario binary (ipcfault_main)
+ * their calls are scheduling points of the scenario's executions. The
+ * linked interposers of ipcfault_main do the same without the header.
  *
  * Not mapped here: read/write and the other I/O calls (object-like macros
  * for such common names would rename struct members too; call ipcfault/io.h
@@ -69,16 +76,12 @@ int ipf_sched_yield(void);
 unsigned ipf_sleep_s(unsigned s);
 int ipf_usleep(useconds_t us);
 int ipf_nanosleep(const struct timespec *req, struct timespec *rem);
-/* The program's main, renamed (the macro below), and the main that starts
- * it: a weak definition in every file that includes this header (weak
- * duplicates link fine), so libipcfault itself carries no main. */
+/* The program's main, renamed (the macro below), and what starts it: the
+ * main() of libipcfault_pthread calls ipf_pthread_start(ipf_program_main,
+ * ...). Not defined here: a header cannot tell the file that has main from
+ * the others, and a definition in every file broke libraries built with it. */
 int ipf_program_main();
 int ipf_pthread_start(int (*m)(int, char **, char **), int argc, char **argv, char **envp);
-#ifndef IPF_PTHREAD_NO_MACROS
-__attribute__((weak)) int main(int argc, char **argv, char **envp) {
-  return ipf_pthread_start((int (*)(int, char **, char **))(void (*)(void))ipf_program_main, argc, argv, envp);
-}
-#endif
 
 #ifndef IPF_PTHREAD_NO_MACROS
 #define pthread_create ipf_pthread_create

@@ -1,8 +1,8 @@
 /* ipcfault exec -- PROGRAM [ARGS...]: explore an unmodified pthread program.
  *
  * DESIGN. The program is started once with the LD_PRELOAD library
- * (libipcfault_preload.so, found next to this executable, in
- * $IPCFAULT_PRELOAD, or where it was installed) and becomes a forkserver at
+ * (libipcfault_preload.so: $IPCFAULT_PRELOAD, else relative to this
+ * executable, see preload_path.c) and becomes a forkserver at
  * the start of its main (src/sched/exec.h has the protocol). Every
  * execution is one fork of it: a fresh process, so a crash, an exit() from
  * any thread or a leak ends only that execution. The decisions of the
@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "campaign.h"
+#include "preload_path.h"
 #include "ipcfault/fault.h"
 #include "ipcfault/run.h"
 #include "../sched/exec.h"
@@ -103,26 +104,14 @@ static char *find_program(const char *p) {
   return NULL;
 }
 
-/* The preload library: $IPCFAULT_PRELOAD ("none": the program carries the
- * kit itself, -include ipcfault/pthread.h), next to this executable, or
- * where it was installed. */
+/* The preload library (preload_path.c has where it is looked for); NULL:
+ * IPCFAULT_PRELOAD=none, the program carries the kit itself. */
 static char *find_preload(void) {
-  const char *env = getenv("IPCFAULT_PRELOAD");
-  if (env && *env) return strcmp(env, "none") ? strdup(env) : NULL;
-  char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 64);
-  if (n > 0) {
-    self[n] = 0;
-    char *slash = strrchr(self, '/');
-    if (slash) {
-      strcpy(slash + 1, "libipcfault_preload.so");
-      if (access(self, R_OK) == 0) return strdup(self);
-    }
-  }
-#ifdef IPF_PRELOAD_INSTALLED
-  if (access(IPF_PRELOAD_INSTALLED, R_OK) == 0) return strdup(IPF_PRELOAD_INSTALLED);
-#endif
-  die("cannot find libipcfault_preload.so (set IPCFAULT_PRELOAD to its path)");
+  int none;
+  char tried[2 * PATH_MAX + 64];
+  char *p = ipf__preload_path(&none, tried, sizeof tried);
+  if (p || none) return p;
+  die("cannot find libipcfault_preload.so (looked at %s): set IPCFAULT_PRELOAD to its path", tried);
 }
 
 struct server {

@@ -40,6 +40,7 @@
 
 #include "ipcfault/sched.h"
 #include "internal.h"
+#include "../sched/exec.h"
 
 /* ---- sites ------------------------------------------------------------------ */
 
@@ -154,9 +155,14 @@ static int eval_chain(const ipf_plan *p, int site, long *arg, int *matched) {
 /* ---- libfiu -------------------------------------------------------------------- */
 
 static int fiu_action(int site, long *arg) {
+  /* libfiu's own locks (pthread_rwlock) are libfiu's business, not the
+   * program's: the interposers pass them through (src/sched/real.h) */
+  int guard = ipf__pt_guard;
+  ipf__pt_guard = 1;
   int failnum = fiu_fail(site_names[site]);
+  long info = failnum ? (long)(intptr_t)fiu_failinfo() : 0;
+  ipf__pt_guard = guard;
   if (!failnum) return IPF_ACT_OFF;
-  long info = (long)(intptr_t)fiu_failinfo();
   if (failnum < 0) { *arg = -(long)failnum; return IPF_ACT_ERROR; }
   if (failnum >= IPF_ACT_SHORT && failnum <= IPF_ACT_CRASH) {
     *arg = info;

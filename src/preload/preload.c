@@ -19,6 +19,17 @@
  * exported, so the kit inside it cannot collide with the program's symbols.
  * The entry into the kit is __libc_start_main, which hands the program's
  * main to the forkserver (src/sched/exec_main.c).
+ *
+ * Linked variant (IPF_INTERPOSE_LINKED, libipcfault_interpose.a, which
+ * ipcfault_main pulls in): the same thread and synchronisation interposers
+ * linked into a scenario binary, so that a user's pthread library called
+ * from an IPF_SCENARIO is under the scheduler with no shim and no change to
+ * its source (link-time interposition: the executable's definitions come
+ * before libc's, for its own objects and for the shared libraries it
+ * loads). There, any managed thread of a controlled execution emulates
+ * (no forkserver), the kit's own calls never arrive here (they are renamed
+ * to libc's, src/sched/real.h), and the I/O calls and __libc_start_main
+ * stay libc's: the kit's io wrappers are the scenario's I/O interface.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -40,7 +51,14 @@
 #define API __attribute__((visibility("default")))
 
 /* emulate this call? */
+#ifdef IPF_INTERPOSE_LINKED
+#define EMU() (!ipf__pt_guard && ipf__world() == IPF_WORLD_CONTROLLED)
+#else
 #define EMU() (__builtin_expect(ipf__exec_active, 1) && !ipf__pt_guard && ipf__world() == IPF_WORLD_CONTROLLED)
+#endif
+
+/* The kit's own calls look for libc past these (src/sched/real.c). */
+const int ipf__interposed = 1;
 #define ENTER() (ipf__pt_guard = 1)
 #define LEAVE() (ipf__pt_guard = 0)
 #define PC() __builtin_return_address(0)
@@ -61,6 +79,7 @@
   }
 
 /* ---- entry: main ------------------------------------------------------------ */
+#ifndef IPF_INTERPOSE_LINKED
 
 typedef int (*start_main_fn)(ipf_main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *);
 static ipf_main_fn program_main;
@@ -75,6 +94,7 @@ API int __libc_start_main(ipf_main_fn main, int argc, char **argv, void (*init)(
   program_main = main;
   return real(main_hook, argc, argv, init, fini, rtld_fini, stack_end);
 }
+#endif
 
 /* ---- threads ---------------------------------------------------------------- */
 
@@ -375,6 +395,7 @@ API int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, st
   return 0;
 }
 
+#ifndef IPF_INTERPOSE_LINKED
 /* ---- I/O: the fault layer's wrappers (scheduling points, fault sites, and
  * waits the scheduler sees instead of sleeps in the kernel) ------------------------------ */
 
@@ -408,3 +429,4 @@ REAL(int, close, (int))
 API int close(int fd) { IOWRAP(int, get_close()(fd), ipf_close(fd)); }
 REAL(int, pipe, (int[2]))
 API int pipe(int fds[2]) { IOWRAP(int, get_pipe()(fds), ipf_pipe(fds)); }
+#endif

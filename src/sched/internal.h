@@ -46,6 +46,13 @@ const char *ipf__thread_name_by_id(int id);
  * controlled thread runs on. */
 extern size_t ipf__worker_stack;
 pthread_t ipf__thread_pthread(const ipf_thread_t *t);
+/* pthread_detach: main's return waits for the thread instead of calling it
+ * never joined (controlled threads). */
+void ipf__thread_detached(const ipf_thread_t *t);
+/* The number of the current (or last) controlled execution of this
+ * process, counting from 1: what the pthread emulation's side table is
+ * valid for (executions follow one another in a scenario binary). */
+extern unsigned long ipf__exec_gen;
 
 /* Close the fds that abandoned threads of the execution just ended still
  * hold (src/io/io.c). */

@@ -10,8 +10,16 @@
  * created on first use, reading only what a static initializer can say (the
  * mutex kind of PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP, a semaphore's
  * value). The table is an open-addressing array that never moves, because
- * the scheduler keeps pointers to the emulated objects of blocked threads;
- * each execution is a fresh fork of the forkserver, so it starts empty.
+ * the scheduler keeps pointers to the emulated objects of blocked threads.
+ * Under `ipcfault exec` each execution is a fresh fork of the forkserver;
+ * in a scenario binary (the linked interposers, src/preload/preload.c)
+ * executions follow one another in one process, so every entry and the
+ * thread table carry the execution's number (ipf__exec_gen) and an entry of
+ * an earlier execution counts as free: each execution starts from an empty
+ * table, whatever the last one left locked or blocked. For the same reason
+ * pthread_once there marks only its side entry done, not the program's
+ * pthread_once_t: the init routine runs once per execution, as it would
+ * in a fresh process, and a replay meets the same decisions.
  *
  * Threads: each pthread_create is an ipf_thread_create (a managed thread on
  * a worker of the pool); the program gets the worker's real pthread_t, so
@@ -56,6 +64,7 @@ enum { O_FREE, O_MUTEX, O_COND, O_SEM, O_RW, O_BARRIER, O_ONCE, O_SPIN };
 
 typedef struct obj {
   const void *key;
+  unsigned long gen;          /* the execution that made it; older = free */
   int type;
   int named;                  /* name[] filled */
   char name[80];
@@ -95,8 +104,19 @@ static void table_init(void) {
 static obj *lookup(const void *key, int type, int *fresh) {
   table_init();
   uint32_t h = hash(key);
+  unsigned long gen = ipf__exec_gen;
   for (uint32_t i = 0; i < TABLE_SIZE; i++) {
     obj *o = &table[(h + i) & (TABLE_SIZE - 1)];
+    /* entries are never removed within an execution, so the first free
+     * (or stale) slot on the probe path ends the search */
+    if (o->type == O_FREE || o->gen != gen) {
+      memset(o, 0, sizeof *o);
+      o->key = key;
+      o->gen = gen;
+      o->type = type;
+      *fresh = 1;
+      return o;
+    }
     if (o->key == key) {
       if (o->type != type) {  /* memory reused for another kind of object */
         memset(&o->u, 0, sizeof o->u);
@@ -106,12 +126,6 @@ static obj *lookup(const void *key, int type, int *fresh) {
       } else {
         *fresh = 0;
       }
-      return o;
-    }
-    if (o->type == O_FREE) {
-      o->key = key;
-      o->type = type;
-      *fresh = 1;
       return o;
     }
   }
@@ -171,11 +185,22 @@ typedef struct pthr {
 
 static pthr thr[IPF_MAX_THREADS];
 static int nthr = 1;                  /* thr[0]: main */
-static __thread pthr *me_thr;
+static unsigned long thr_gen;         /* the execution thr[] describes */
+static __thread pthr *me_thr_;        /* valid in execution me_gen only */
+static __thread unsigned long me_gen;
+
+/* thr[] of this execution (emptied when a new one has begun) */
+static void thr_sync(void) {
+  if (thr_gen != ipf__exec_gen) { thr_gen = ipf__exec_gen; nthr = 1; }
+}
+/* The calling thread's record, NULL when pthread_create did not start it
+ * in this execution (a scenario's main, a worker reused from an earlier one). */
+static pthr *me_thr(void) { return me_gen == ipf__exec_gen ? me_thr_ : NULL; }
+static void set_me(pthr *t) { me_thr_ = t; me_gen = ipf__exec_gen; }
 
 static void tramp(void *p) {
   pthr *t = p;
-  me_thr = t;
+  set_me(t);
   t->pt = pthread_self();
   ipf__pt_guard = 0;                 /* the start routine is the program's code */
   if (setjmp(t->jb) == 0) t->ret = t->fn(t->arg);
@@ -185,6 +210,7 @@ static void tramp(void *p) {
 
 int ipf__pt_create(pthread_t *out, const pthread_attr_t *attr, void *(*fn)(void *), void *arg) {
   STEP();
+  thr_sync();
   if (nthr >= IPF_MAX_THREADS) return EAGAIN;
   pthr *t = &thr[nthr++];
   memset(t, 0, sizeof *t);
@@ -198,12 +224,14 @@ int ipf__pt_create(pthread_t *out, const pthread_attr_t *attr, void *(*fn)(void 
   snprintf(name, sizeof name, "t%d%s%.24s", nthr - 1, s ? ":" : "", s ? s : "");
   int rc = ipf_thread_create(&t->t, name, tramp, t);
   if (rc) { nthr--; return -rc; }
+  if (t->detached) ipf__thread_detached(&t->t);
   t->pt = ipf__thread_pthread(&t->t);
   *out = t->pt;
   return 0;
 }
 
 static pthr *find_thr(pthread_t pt) {
+  thr_sync();
   for (int i = 1; i < nthr; i++)
     if (pthread_equal(thr[i].pt, pt) && !thr[i].joined) return &thr[i];
   return NULL;
@@ -213,7 +241,7 @@ int ipf__pt_join(pthread_t pt, void **ret) {
   STEP();
   pthr *t = find_thr(pt);
   if (!t) return ESRCH;
-  if (t == me_thr) return EDEADLK;
+  if (t == me_thr()) return EDEADLK;
   if (t->detached) return EINVAL;
   int rc = ipf_thread_join(&t->t);
   if (rc) return -rc;
@@ -227,26 +255,32 @@ int ipf__pt_detach(pthread_t pt) {
   if (!t) return ESRCH;
   if (t->detached) return EINVAL;
   t->detached = 1;
+  ipf__thread_detached(&t->t);
   return 0;
 }
 
 void ipf__pt_exit(void *ret) {
   STEP();
-  pthr *t = me_thr;
-  if (!t) abort();                /* not a thread of the program */
+  pthr *t = me_thr();
+  if (!t) {                       /* a scenario's main: nothing to return to */
+    fputs("ipcfault: pthread_exit in a thread that pthread_create did not start\n", stderr);
+    abort();
+  }
   t->ret = ret;
   longjmp(t->jb, 1);
 }
 
 static int others_done(const void *unused) {
   (void)unused;
+  thr_sync();
   for (int i = 1; i < nthr; i++) if (!thr[i].finished) return 0;
   return 1;
 }
 
 void ipf__pt_run_main(ipf_main_fn m, int argc, char **argv, char **envp) {
+  thr_sync();
   pthr *t = &thr[0];
-  me_thr = t;
+  set_me(t);
   t->pt = pthread_self();
   if (setjmp(t->jb) == 0) exit(m(argc, argv, envp));
   /* pthread_exit from main: the process lives on until its last thread
@@ -284,7 +318,7 @@ int ipf__pt_once(pthread_once_t *po, void (*fn)(void)) {
   fn();
   ipf__pt_guard = 1;
   o->u.once.state = 2;
-  *(volatile int *)po = 2;
+  if (ipf__exec_active) *(volatile int *)po = 2;   /* a fork of its own: as glibc would */
   ipf__point("pthread_once", po);
   return 0;
 }

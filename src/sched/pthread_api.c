@@ -1,9 +1,10 @@
 /* The compile-time route of exec mode (ipcfault/pthread.h): ipf_pthread_*
  * are the program's pthread calls, renamed by macros.
  *
- * DESIGN. Inside an execution started by `ipcfault exec` (the calling thread
- * managed, the execution controlled) each function is the emulation of
- * src/sched/pthread.c, exactly as the LD_PRELOAD library maps the same call;
+ * DESIGN. Inside a controlled execution (the calling thread managed: one
+ * started by `ipcfault exec`, or a scenario's in a scenario binary) each
+ * function is the emulation of src/sched/pthread.c, exactly as the
+ * LD_PRELOAD library maps the same call;
  * anywhere else it is the plain libc function, so the program built this
  * way still runs on its own. ipf__pt_guard marks the kit's own work, as in
  * the preload library, so that nothing here re-enters the emulation.
@@ -16,7 +17,7 @@
 #define IPF_PTHREAD_NO_MACROS
 #include "ipcfault/pthread.h"
 
-#define EMU() (ipf__exec_active && !ipf__pt_guard && ipf__world() == IPF_WORLD_CONTROLLED)
+#define EMU() (!ipf__pt_guard && ipf__world() == IPF_WORLD_CONTROLLED)
 #define PC() __builtin_return_address(0)
 #define WRAP(real_call, emu_call)                                             \
   do {                                                                        \

@@ -49,6 +49,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include "exec.h"
 #include "internal.h"
 #include "../fault/internal.h"
 
@@ -74,12 +75,14 @@ typedef struct worker {
   int yielded;
   ipf__op pending;            /* the operation announced at its last point (point.h) */
   long prio;                  /* PCT priority */
+  int detached;               /* pthread_detach'ed (exec.h): main's return waits for it */
   struct worker *next_free;
 } worker;
 
 #define MAX_NAMES 64
 static struct {
   int active;                 /* a controlled run is in progress */
+  int main_done;              /* main returned; detached threads still run */
   const ipf_scenario *sc;
   ipf_config cfg;
   worker *t[IPF_MAX_THREADS];
@@ -174,6 +177,8 @@ static void *worker_main(void *p) {
   for (;;) {
     wait_go(w);
     IPF_HB_ACQUIRE(w);                /* the creator's writes before create */
+    ipf__pt_guard = 0;                /* the thread's function is the program's code,
+                                         whatever this worker ran before (exec.h) */
     w->fn(w->arg);
     thread_finish(w);
   }
@@ -200,6 +205,8 @@ static worker *get_worker(void) {
 }
 
 /* ---- run state helpers --------------------------------------------------- */
+
+unsigned long ipf__exec_gen;
 
 int ipf__world(void) {
   if (self && R.active) return IPF_WORLD_CONTROLLED;
@@ -700,16 +707,26 @@ static void thread_finish(worker *w) {
   w->state = W_FINISHED;
   w->last_what = "exit";
   clear_yields_except(w);
-  if (w->id == 0) {
+  int alive = 0, joinable = 0;
+  for (int i = 1; i < R.n; i++)
+    if (R.t[i]->state != W_FINISHED) { alive++; joinable += !R.t[i]->detached; }
+  if (w->id == 0 && (joinable || !alive)) {
     /* main returned: the run ends here, as a C program's would. */
-    int alive = 0;
-    for (int i = 1; i < R.n; i++) if (R.t[i]->state != W_FINISHED) alive++;
     if (alive)
       set_verdict_report(IPF_VERDICT_BUG, "threads-alive",
                          "main returned while threads were still alive (never joined)");
     atomic_store_explicit(&w->go, 0, memory_order_relaxed);
     end_run();
     return;                     /* back to the pool loop; touch nothing of w */
+  }
+  /* Only detached threads are left when main returns: nothing can join
+   * them, so the run goes on until the last one ends (blocked for good is a
+   * deadlock), rather than cutting them short mid-operation. */
+  if (w->id == 0) R.main_done = 1;
+  if (R.main_done && !alive) {
+    atomic_store_explicit(&w->go, 0, memory_order_relaxed);
+    end_run();
+    return;
   }
   R.steps++;
   worker *next = pick(w);
@@ -753,6 +770,7 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
     w->wait_reason = NULL;
     w->last_what = NULL;
     w->yielded = 0;
+    w->detached = 0;
     w->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
     R.t[R.n++] = w;
     t->slot = w;
@@ -779,6 +797,10 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
 
 /* The real pthread a controlled thread runs on (exec mode hands it to the
  * program as its pthread_t, so pthread_self() and pthread_create agree). */
+void ipf__thread_detached(const ipf_thread_t *t) {
+  if (t->slot) ((worker *)t->slot)->detached = 1;
+}
+
 pthread_t ipf__thread_pthread(const ipf_thread_t *t) {
   return t->slot ? ((const worker *)t->slot)->pt : t->pt;
 }
@@ -964,6 +986,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     for (int i = 0; i < d - 1; i++) R.pct_change[R.pct_nchange++] = 1 + (long)(ipf__mix(&R.rng) % (uint64_t)k);
   }
   atomic_store(&R.done, 0);
+  ipf__exec_gen++;
   ipf__fault_begin(plan);
 
   worker *m = get_worker();
@@ -984,6 +1007,8 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   m->wait_reason = NULL;
   m->last_what = NULL;
   m->yielded = 0;
+  m->detached = 0;
+  R.main_done = 0;
   m->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
   R.t[R.n++] = m;
   R.active = 1;
