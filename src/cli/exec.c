@@ -39,6 +39,7 @@
 
 #include "campaign.h"
 #include "preload_path.h"
+#include "sanitizer.h"
 #include "ipcfault/fault.h"
 #include "ipcfault/run.h"
 #include "../sched/exec.h"
@@ -64,6 +65,8 @@ static const char *exec_help =
   "  --json                     one JSON object on stdout (the fields of explore --json)\n"
   "\n"
   "A program's abort, failed assert, fatal signal or non-zero exit status is a bug;\n"
+  "a sanitizer's report is a bug of its own kind (asan, ubsan; leak). Programs built\n"
+  "with ASan run as they are; leak checking is off unless ASAN_OPTIONS says detect_leaks=1.\n"
   "so is a deadlock (every thread blocked) and a hang (step bound or --timeout).\n"
   "exit codes: 0 nothing found, 1 bug found, 2 bad usage or error\n";
 
@@ -170,6 +173,8 @@ static void start_server(struct server *s, const char *path, char **args, const 
     if (!pre) die("out of memory");
     snprintf(pre, len, "%s%s%s", preload, old && *old ? ":" : "", old && *old ? old : "");
   }
+  char *asan = ipf__sanitizer_env("ASAN_OPTIONS"), *lsan = ipf__sanitizer_env("LSAN_OPTIONS");
+  if (!asan || !lsan) die("out of memory");
   fflush(NULL);
   s->pid = fork();
   if (s->pid < 0) die("fork: %s", strerror(errno));
@@ -185,11 +190,15 @@ static void start_server(struct server *s, const char *path, char **args, const 
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
     if (pre) setenv("LD_PRELOAD", pre, 1);
+    setenv("ASAN_OPTIONS", asan, 1);
+    setenv("LSAN_OPTIONS", lsan, 1);
     setenv("IPF_EXEC", "1", 1);
     execv(path, args);
     _exit(127);
   }
   free(pre);
+  free(asan);
+  free(lsan);
   close(shmfd);
   close(ctl[0]);
   close(st[1]);
@@ -262,6 +271,8 @@ static int run_one(struct server *s, double timeout, const char *prog, struct ou
   o->steps = s->shm->steps;
   o->ndec = s->shm->mlen < IPF_EXEC_MIRROR_CAP ? s->shm->mlen : IPF_EXEC_MIRROR_CAP;
   const char *tail = read_errtail(s->err);
+  const char *san;
+  char sanline[512];
   char more[1300] = "";
   if (*tail) snprintf(more, sizeof more, "\nits stderr ended with:\n%s", tail);
   if (timed_out) {
@@ -276,6 +287,12 @@ static int run_one(struct server *s, double timeout, const char *prog, struct ou
     snprintf(o->kind, sizeof o->kind, "%s", s->shm->kind);
     snprintf(o->message, sizeof o->message, "%s", s->shm->message);
     if (o->verdict == IPF_VERDICT_BUG && *tail) strncat(o->message, more, sizeof o->message - strlen(o->message) - 1);
+  } else if ((WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0)) &&
+             (san = ipf__sanitizer_report(s->err, sanline, sizeof sanline))) {
+    /* a sanitizer's report: its own kind ("leak" is not a concurrency bug) */
+    o->verdict = IPF_VERDICT_BUG;
+    snprintf(o->kind, sizeof o->kind, "%s", san);
+    snprintf(o->message, sizeof o->message, "%s: %s%s", san, sanline, more);
   } else if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     o->verdict = IPF_VERDICT_BUG;

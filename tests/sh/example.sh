@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Testing users' own code: install the kit into a temporary prefix, build the
-# outside project examples/userqueue through find_package and through
-# pkg-config, and check the planted bug is found and its twin is clean.
+# outside projects against the installed kit, through find_package and through
+# pkg-config, and check each planted bug is found and its twin is clean:
+#  - examples/userqueue: scenarios written with the kit's API;
+#  - examples/tinypool: an unchanged pthread library (threads, detach, mutex,
+#    cond, rwlock, once, barrier, spinlock) under scenario mode by link-time
+#    interposition alone; its ctest tests come from ipcfault_add_scenarios.
 set -u
 src=${IPF_SRC:?}; build=${IPF_BUILD:?}
 pass=0 fail=0
@@ -32,6 +36,42 @@ if command -v pkg-config >/dev/null; then
     check "$tmp/userqueue" pkg-config || { bad "pkg-config build"; tail -20 "$tmp/log"; }
 else
   bad "pkg-config missing"
+fi
+
+# ---- tinypool: an existing pthread library, no shim, no source change ----
+pool() {  # $1 = dir with pool_test_bug and pool_test_fixed, $2 = route
+  "$1/pool_test_bug" explore tinypool/wait --runs 3000 >"$tmp/out" 2>&1; rc=$?
+  if [ $rc -eq 1 ] && grep -q "deadlock" "$tmp/out" && grep -q "tp_wait" "$tmp/out"; then
+    ok "$2: tinypool's planted bug found through its own pthread calls"
+  else
+    bad "$2: tinypool's planted bug not found (exit $rc)"; head -20 "$tmp/out"
+  fi
+  # the library's calls are scheduling points (not plain pthreads passing by)
+  "$1/pool_test_fixed" run tinypool/wait --trace >"$tmp/out" 2>&1
+  for op in "create t1" "join t2" "lock " "lock spinlock" "wait cond" "woken from cond" "exit"; do
+    grep -q "$op" "$tmp/out" || { bad "$2: no '$op' step in the trace of the fixed twin"; head -30 "$tmp/out"; }
+  done
+  "$1/pool_test_fixed" explore tinypool/wait --runs 3000 >"$tmp/out" 2>&1 &&
+    grep -q "nothing found in 3000 executions" "$tmp/out" && ok "$2: tinypool's fixed twin clean over 3000 executions" ||
+    { bad "$2: tinypool's fixed twin reported"; head -20 "$tmp/out"; }
+}
+cmake -S "$src/examples/tinypool" -B "$tmp/tp" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_C_COMPILER="${cc:-cc}" \
+  -DCMAKE_C_FLAGS="$flags" >"$tmp/log" 2>&1 && cmake --build "$tmp/tp" >>"$tmp/log" 2>&1 &&
+  pool "$tmp/tp" "tinypool find_package" || { bad "tinypool find_package build"; tail -20 "$tmp/log"; }
+# ipcfault_add_scenarios: one ctest test per scenario, bug found = passed
+if [ -x "$tmp/tp/pool_test_bug" ]; then
+  (cd "$tmp/tp" && ctest --output-on-failure) >"$tmp/out" 2>&1; rc=$?
+  if [ $rc -eq 0 ] && grep -q "bug:tinypool/wait .*Passed" "$tmp/out" && grep -q "fixed:tinypool/wait .*Passed" "$tmp/out" &&
+     grep -q "100% tests passed, 0 tests failed out of 2" "$tmp/out"; then
+    ok "ipcfault_add_scenarios: ctest ran one test per scenario and passed them"
+  else
+    bad "ipcfault_add_scenarios (ctest exit $rc)"; tail -20 "$tmp/out"
+  fi
+fi
+if command -v pkg-config >/dev/null; then
+  mkdir -p "$tmp/tpk" && cp "$src/examples/tinypool/"{tinypool.c,tinypool.h,pool_test.c,Makefile} "$tmp/tpk/" &&
+  (cd "$tmp/tpk" && PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" make -s CC="${cc:-cc}" CFLAGS="-O2 -g $flags" >"$tmp/log" 2>&1) &&
+    pool "$tmp/tpk" "tinypool pkg-config, shared library" || { bad "tinypool pkg-config build"; tail -20 "$tmp/log"; }
 fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
