@@ -25,12 +25,17 @@
 
 char *ipf__sanitizer_env(const char *var) {
   const char *def = "verify_asan_link_order=0:detect_leaks=0";
-  if (!strcmp(var, "LSAN_OPTIONS")) def = "detect_leaks=0";
+  if (!strcmp(var, "LSAN_OPTIONS")) {
+    /* LSan reads its options after ASan's: a default here would undo a
+     * detect_leaks=1 the user put in ASAN_OPTIONS */
+    const char *a = getenv("ASAN_OPTIONS");
+    def = a && strstr(a, "detect_leaks=") ? "" : "detect_leaks=0";
+  }
   const char *user = getenv(var);
   size_t n = strlen(def) + (user ? strlen(user) : 0) + 2;
   char *s = malloc(n);
   if (!s) return NULL;
-  snprintf(s, n, "%s%s%s", def, user && *user ? ":" : "", user && *user ? user : "");
+  snprintf(s, n, "%s%s%s", def, *def && user && *user ? ":" : "", user && *user ? user : "");
   return s;
 }
 

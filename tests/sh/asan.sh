@@ -3,7 +3,8 @@
 # real ASan build of tests/asan/handoff.c runs as it is; its
 # heap-use-after-free under one interleaving is found and reported as kind
 # asan; the fixed twin, which leaks on purpose, is clean (leak checking off
-# by default), while the user's own ASAN_OPTIONS still win flag by flag.
+# by default), while the user's own ASAN_OPTIONS still win flag by flag
+# (detect_leaks=1 makes the leak a finding of kind leak).
 set -u
 cli=${1:?usage: asan.sh CLI}; src=${IPF_SRC:?}
 pass=0 fail=0
@@ -37,6 +38,11 @@ fi
 "$cli" exec --runs 2000 -- "$tmp/fixed" >"$tmp/out" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "nothing found in 2000 executions" "$tmp/out" && ok "ASan build: fixed twin clean, its leak not a bug" ||
   { bad "ASan build: fixed twin reported (exit $rc)"; head -5 "$tmp/out"; }
+# leak checking on by the user's choice: the leak is reported as a leak,
+# never as a concurrency finding (nor as the hang LSan's tracer used to cause)
+ASAN_OPTIONS=detect_leaks=1 "$cli" exec --runs 20 --json -- "$tmp/fixed" >"$tmp/out" 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -q '"kind":"leak"' "$tmp/out" && grep -q "LeakSanitizer: detected memory leaks" "$tmp/out" &&
+  ok "ASAN_OPTIONS=detect_leaks=1: the leak is its own kind, leak" || { bad "leak opt-in (exit $rc)"; head -c 600 "$tmp/out"; }
 # the user's own value wins: asking for the link-order check brings back
 # the refusal the kit's default avoids
 ASAN_OPTIONS=verify_asan_link_order=1 "$cli" exec --runs 1 -- "$tmp/fixed" >"$tmp/out" 2>&1; rc=$?

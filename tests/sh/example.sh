@@ -73,5 +73,19 @@ if command -v pkg-config >/dev/null; then
   (cd "$tmp/tpk" && PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" make -s CC="${cc:-cc}" CFLAGS="-O2 -g $flags" >"$tmp/log" 2>&1) &&
     pool "$tmp/tpk" "tinypool pkg-config, shared library" || { bad "tinypool pkg-config build"; tail -20 "$tmp/log"; }
 fi
+# the compile-time route on a library's own files: -include ipcfault/pthread.h
+# puts no main in them (it used to: "undefined reference to ipf_program_main")
+if command -v pkg-config >/dev/null; then
+  pc="PKG_CONFIG_PATH=$tmp/prefix/lib/pkgconfig"
+  mkdir -p "$tmp/inc" && for v in bug fixed; do
+    d=; [ $v = bug ] && d=-DTINYPOOL_BUG
+    env "$pc" sh -c "${cc:-cc} -O1 -g $flags -std=gnu11 $d -include ipcfault/pthread.h \$(pkg-config --cflags ipcfault) \
+      -c '$src/examples/tinypool/tinypool.c' -o '$tmp/inc/tinypool.o' &&
+      ${cc:-cc} -O1 -g $flags -std=gnu11 $d -I'$src/examples/tinypool' '$src/examples/tinypool/pool_test.c' '$tmp/inc/tinypool.o' \
+      -o '$tmp/inc/pool_test_$v' \$(pkg-config --cflags --libs ipcfault-main)" >"$tmp/log" 2>&1 ||
+      { bad "tinypool built with -include ipcfault/pthread.h ($v)"; tail -5 "$tmp/log"; }
+  done
+  [ -x "$tmp/inc/pool_test_bug" ] && [ -x "$tmp/inc/pool_test_fixed" ] && pool "$tmp/inc" "tinypool with -include ipcfault/pthread.h"
+fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
