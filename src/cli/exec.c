@@ -65,9 +65,10 @@ static const char *exec_help =
   "  --json                     one JSON object on stdout (the fields of explore --json)\n"
   "\n"
   "A program's abort, failed assert, fatal signal or non-zero exit status is a bug;\n"
-  "a sanitizer's report is a bug of its own kind (asan, ubsan; leak). Programs built\n"
-  "with ASan run as they are; leak checking is off unless ASAN_OPTIONS says detect_leaks=1.\n"
   "so is a deadlock (every thread blocked) and a hang (step bound or --timeout).\n"
+  "A sanitizer's report is a bug of its own kind (asan, ubsan, tsan, leak). Programs\n"
+  "built with ASan run as they are; leak checking is off unless ASAN_OPTIONS says\n"
+  "detect_leaks=1 (a leak is then kind leak, not a concurrency bug).\n"
   "exit codes: 0 nothing found, 1 bug found, 2 bad usage or error\n";
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

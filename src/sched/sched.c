@@ -795,12 +795,12 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
   return 0;
 }
 
-/* The real pthread a controlled thread runs on (exec mode hands it to the
- * program as its pthread_t, so pthread_self() and pthread_create agree). */
 void ipf__thread_detached(const ipf_thread_t *t) {
   if (t->slot) ((worker *)t->slot)->detached = 1;
 }
 
+/* The real pthread a controlled thread runs on (exec mode hands it to the
+ * program as its pthread_t, so pthread_self() and pthread_create agree). */
 pthread_t ipf__thread_pthread(const ipf_thread_t *t) {
   return t->slot ? ((const worker *)t->slot)->pt : t->pt;
 }

@@ -14,7 +14,10 @@ bad() { fail=$((fail+1)); echo "FAIL  $*"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/log" 2>&1 && ok "cmake --install" || { bad "install"; cat "$tmp/log"; }
-for f in include/ipcfault/run.h lib/libipcfault.a lib/libipcfault_main.a lib/pkgconfig/ipcfault.pc lib/cmake/ipcfault/ipcfaultConfig.cmake bin/ipcfault; do
+libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt"); libdir=${libdir:-lib}
+for f in include/ipcfault/run.h $libdir/libipcfault.a $libdir/libipcfault_main.a $libdir/libipcfault_interpose.a \
+         $libdir/libipcfault_pthread.a $libdir/pkgconfig/ipcfault.pc $libdir/pkgconfig/ipcfault-pthread.pc \
+         $libdir/cmake/ipcfault/ipcfaultConfig.cmake $libdir/cmake/ipcfault/Findfiu.cmake bin/ipcfault; do
   [ -e "$tmp/prefix/$f" ] || bad "not installed: $f"
 done
 check() {  # $1 = binary, $2 = route
@@ -32,7 +35,7 @@ cmake -S "$src/examples/userqueue" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix
   cmake --build "$tmp/cm" >>"$tmp/log" 2>&1 && check "$tmp/cm/userqueue" find_package || { bad "find_package build"; tail -20 "$tmp/log"; }
 if command -v pkg-config >/dev/null; then
   (cd "$tmp" && cp "$src/examples/userqueue/userqueue.c" "$src/examples/userqueue/Makefile" . &&
-   PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" make -s CC="${cc:-cc}" CFLAGS="-O2 -g $flags" userqueue >"$tmp/log" 2>&1) &&
+   PKG_CONFIG_PATH="$tmp/prefix/$libdir/pkgconfig" make -s CC="${cc:-cc}" CFLAGS="-O2 -g $flags" userqueue >"$tmp/log" 2>&1) &&
     check "$tmp/userqueue" pkg-config || { bad "pkg-config build"; tail -20 "$tmp/log"; }
 else
   bad "pkg-config missing"
@@ -70,13 +73,13 @@ if [ -x "$tmp/tp/pool_test_bug" ]; then
 fi
 if command -v pkg-config >/dev/null; then
   mkdir -p "$tmp/tpk" && cp "$src/examples/tinypool/"{tinypool.c,tinypool.h,pool_test.c,Makefile} "$tmp/tpk/" &&
-  (cd "$tmp/tpk" && PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" make -s CC="${cc:-cc}" CFLAGS="-O2 -g $flags" >"$tmp/log" 2>&1) &&
+  (cd "$tmp/tpk" && PKG_CONFIG_PATH="$tmp/prefix/$libdir/pkgconfig" make -s CC="${cc:-cc}" CFLAGS="-O2 -g $flags" >"$tmp/log" 2>&1) &&
     pool "$tmp/tpk" "tinypool pkg-config, shared library" || { bad "tinypool pkg-config build"; tail -20 "$tmp/log"; }
 fi
 # the compile-time route on a library's own files: -include ipcfault/pthread.h
 # puts no main in them (it used to: "undefined reference to ipf_program_main")
 if command -v pkg-config >/dev/null; then
-  pc="PKG_CONFIG_PATH=$tmp/prefix/lib/pkgconfig"
+  pc="PKG_CONFIG_PATH=$tmp/prefix/$libdir/pkgconfig"
   mkdir -p "$tmp/inc" && for v in bug fixed; do
     d=; [ $v = bug ] && d=-DTINYPOOL_BUG
     env "$pc" sh -c "${cc:-cc} -O1 -g $flags -std=gnu11 $d -include ipcfault/pthread.h \$(pkg-config --cflags ipcfault) \
