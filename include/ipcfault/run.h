@@ -23,7 +23,8 @@ extern "C" {
 typedef enum { IPF_EXPECT_OK, IPF_EXPECT_BUG, IPF_EXPECT_TSAN } ipf_expect;
 typedef enum { IPF_MODE_CONTROLLED, IPF_MODE_CHAOS, IPF_MODE_PLAIN } ipf_mode;
 typedef enum {
-  IPF_STRAT_RANDOM, IPF_STRAT_PCT, IPF_STRAT_RR, IPF_STRAT_REPLAY, IPF_STRAT_BYTES
+  IPF_STRAT_RANDOM, IPF_STRAT_PCT, IPF_STRAT_RR, IPF_STRAT_REPLAY, IPF_STRAT_BYTES,
+  IPF_STRAT_DFS             /* systematic search: ipf_explore_dfs drives it (src/sched/dfs.c) */
 } ipf_strategy;
 
 /* Scenario flags. */
@@ -72,6 +73,14 @@ typedef struct ipf_config {
    * NULL for a thread's start or exit). Must not call into the kit. */
   void (*on_switch)(void *arg, int from, const char *from_op, int to, const char *to_op);
   void *on_switch_arg;
+  /* IPF_STRAT_DFS (ipf_explore_dfs): preemption bound K (default 2; -1 =
+   * none), search only at K rather than 0, 1, ..., K; faults the search may
+   * choose to fire per execution (default 1); sleep-set reduction on
+   * (default 1) or off (0: plain DFS, for comparison). */
+  int dfs_preemptions;
+  int dfs_bound_exact;
+  int dfs_max_faults;
+  int dfs_reduction;
 } ipf_config;
 
 /* Fill cfg with defaults: controlled, random, seed 1, depth 3, 100000 steps. */
@@ -108,6 +117,33 @@ void ipf_result_free(ipf_result *res);
  * execution seen. *executions counts the executions run. */
 int ipf_explore(const ipf_scenario *sc, const ipf_config *cfg, long runs, ipf_result *res,
                 long *executions);
+
+/* What a systematic search (IPF_STRAT_DFS) covered. */
+typedef struct ipf_dfs_stats {
+  int exhaustive;           /* the search ran to its end: every schedule within the bound was covered */
+  int unbounded;            /* ... and the bound never cut anything: every schedule at all was covered */
+  int bound;                /* preemption bound of the last level searched */
+  int max_faults;
+  long schedules;           /* distinct complete schedules of the last level */
+  long pruned;              /* branches skipped as equivalent to explored ones (sleep sets) */
+  long executions;          /* executions run, every level (redundant ones included) */
+  long at_least;            /* not exhaustive: a lower bound on the schedules of the last level */
+  int depth;                /* a bug: preemptions of its schedule (-1: no bug) */
+} ipf_dfs_stats;
+
+/* Systematic search of sc's decisions (cfg->strategy is ignored): iterative
+ * preemption bounding 0..cfg->dfs_preemptions, at most `runs` executions in
+ * all. Returns the verdict of the first bug (its result in res, its
+ * schedule replays with IPF_STRAT_REPLAY), or ok with the last execution's
+ * result; *st says what was covered. stop(), when not NULL, is called
+ * between executions: non-zero stops the search (a signal arrived). */
+int ipf_explore_dfs(const ipf_scenario *sc, const ipf_config *cfg, long runs, ipf_result *res,
+                    ipf_dfs_stats *st, int (*stop)(void));
+
+/* One line saying what a search covered: "exhaustive: every schedule up
+ * to 2 preemptions and 1 fault explored (N schedules, M pruned as
+ * equivalent), nothing found", or "not exhaustive: ...". */
+void ipf_dfs_summary(const ipf_dfs_stats *st, char *out, size_t len);
 
 /* Seed of execution i of an exploration that started at seed s. */
 uint64_t ipf_exec_seed(uint64_t s, long i);

@@ -78,10 +78,14 @@ static const char *help_text =
   "  help                             this text\n"
   "\n"
   "options:\n"
-  "  --strategy random|pct|rr   how the scheduler chooses (default random; explore: pct)\n"
+  "  --strategy random|pct|rr|dfs  how the scheduler chooses (default random; explore: pct);\n"
+  "                             dfs (explore): search every schedule systematically\n"
+  "  --preemptions K            dfs: preemption bound, searched 0, 1, ..., K (default 2)\n"
+  "  --bound-exact              dfs: search at bound K only\n"
+  "  --max-faults F             dfs: faults fired per execution at most (default 1)\n"
   "  --depth D                  PCT bug depth (default 3)\n"
   "  --seed N                   first seed (default 1)\n"
-  "  --runs N                   explore: executions at most (default 1000)\n"
+  "  --runs N                   explore: executions at most (default 1000; dfs: 200000)\n"
   "  --mode controlled|chaos    controlled scheduler (default) or free threads with\n"
   "                             seeded random delays\n"
   "  --max-steps N              step bound; past it the run is a hang (default 100000)\n"
@@ -122,6 +126,7 @@ struct opts {
   ipf_config cfg;
   int strategy_set;
   long runs;
+  int runs_set, dfs_opt;    /* --runs given; a dfs-only option given */
   int json, trace, verbose;
   const char *html;         /* replay --html FILE */
   int isolate;              /* run/explore/replay in a forked child */
@@ -187,6 +192,7 @@ static const char *strategy_name(ipf_strategy s) {
   case IPF_STRAT_RR: return "rr";
   case IPF_STRAT_REPLAY: return "replay";
   case IPF_STRAT_BYTES: return "bytes";
+  case IPF_STRAT_DFS: return "dfs";
   }
   return "?";
 }
@@ -237,7 +243,8 @@ static void parse(int argc, char **argv, struct opts *o) {
       if (!strcmp(v, "random")) o->cfg.strategy = IPF_STRAT_RANDOM;
       else if (!strcmp(v, "pct")) o->cfg.strategy = IPF_STRAT_PCT;
       else if (!strcmp(v, "rr")) o->cfg.strategy = IPF_STRAT_RR;
-      else usage_error("--strategy: unknown strategy '%s' (random, pct or rr)", v);
+      else if (!strcmp(v, "dfs")) o->cfg.strategy = IPF_STRAT_DFS;
+      else usage_error("--strategy: unknown strategy '%s' (random, pct, rr or dfs)", v);
       o->strategy_set = 1;
       i++;
     } else if (!strcmp(a, "--mode")) {
@@ -248,7 +255,10 @@ static void parse(int argc, char **argv, struct opts *o) {
       else usage_error("--mode: unknown mode '%s' (controlled or chaos)", v);
       i++;
     } else if (!strcmp(a, "--seed")) { o->cfg.seed = parse_seed(v); i++; }
-    else if (!strcmp(a, "--runs")) { o->runs = parse_num(a, v, 1, 1000000000L); i++; }
+    else if (!strcmp(a, "--runs")) { o->runs = parse_num(a, v, 1, 1000000000L); o->runs_set = 1; i++; }
+    else if (!strcmp(a, "--preemptions")) { o->cfg.dfs_preemptions = (int)parse_num(a, v, 0, 64); o->dfs_opt = 1; i++; }
+    else if (!strcmp(a, "--max-faults")) { o->cfg.dfs_max_faults = (int)parse_num(a, v, 0, 64); o->dfs_opt = 1; i++; }
+    else if (!strcmp(a, "--bound-exact")) { o->cfg.dfs_bound_exact = 1; o->dfs_opt = 1; }
     else if (!strcmp(a, "--depth")) { o->cfg.pct_depth = (int)parse_num(a, v, 1, 16); i++; }
     else if (!strcmp(a, "--max-steps")) { o->cfg.max_steps = parse_num(a, v, 1, 100000000L); i++; }
     else if (!strcmp(a, "--schedule")) {
@@ -318,6 +328,14 @@ static void parse(int argc, char **argv, struct opts *o) {
   if (o->timeout_s && !o->isolate) usage_error("--timeout needs --isolate (a hang in-process cannot be interrupted)");
   if (o->isolate && o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("--isolate works in controlled mode");
   if (!strcmp(o->cmd, "explore") && !o->strategy_set) o->cfg.strategy = IPF_STRAT_PCT;
+  if (o->cfg.strategy == IPF_STRAT_DFS) {
+    if (strcmp(o->cmd, "explore")) usage_error("--strategy dfs goes with explore");
+    if (o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("--strategy dfs works in controlled mode only");
+    if (o->isolate) usage_error("--strategy dfs does not go with --isolate yet");
+    if (!o->runs_set) o->runs = 200000;
+  } else if (o->dfs_opt) {
+    usage_error("--preemptions, --bound-exact and --max-faults go with --strategy dfs");
+  }
 }
 
 /* ---- plans ----------------------------------------------------------------------- */
@@ -524,6 +542,9 @@ static int cmd_sites(const struct opts *o) {
 
 /* ---- run, explore, replay --------------------------------------------------------- */
 
+static const ipf_dfs_stats *dfs_st;  /* explore --strategy dfs: what it covered */
+static int dfs_stop(void) { return atomic_load(&stop_requested); }
+
 static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_result *r,
                        uint64_t seed, long executions, double secs, const ipf_plan *plan,
                        const struct fstats *fs, int interrupted) {
@@ -556,7 +577,13 @@ static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_r
   else printf("null");
   printf(",\"faults\":");
   fstats_json(fs);
-  printf(",\"interrupted\":%s}\n", interrupted ? "true" : "false");
+  printf(",\"interrupted\":%s", interrupted ? "true" : "false");
+  if (dfs_st)
+    printf(",\"exhaustive\":%s,\"unbounded\":%s,\"schedules\":%ld,\"pruned\":%ld,\"bound\":%d,"
+           "\"max_faults\":%d,\"at_least\":%ld,\"depth\":%d", dfs_st->exhaustive ? "true" : "false",
+           dfs_st->unbounded ? "true" : "false", dfs_st->schedules, dfs_st->pruned, dfs_st->bound,
+           dfs_st->max_faults, dfs_st->exhaustive ? dfs_st->schedules : dfs_st->at_least, dfs_st->depth);
+  printf("}\n");
 }
 
 static void print_account(const ipf_scenario *sc, const ipf_result *r) {
@@ -734,11 +761,17 @@ static int cmd_exec(const struct opts *o) {
   memset(&fs, 0, sizeof fs);
   double t0 = ipf__now_s();
   int v;
-  if (is_explore) v = explore_loop(sc, &cfg, o->runs, &r, &execs, &fs);
+  ipf_dfs_stats dst;
+  if (is_explore && cfg.strategy == IPF_STRAT_DFS) {
+    v = ipf_explore_dfs(sc, &cfg, o->runs, &r, &dst, dfs_stop);
+    execs = dst.executions;
+    dfs_st = &dst;
+  } else if (is_explore) v = explore_loop(sc, &cfg, o->runs, &r, &execs, &fs);
   else { v = ipf_exec(sc, &cfg, &r); fstats_add(&fs); }
   if (iso) iso->finished = 1;
   double secs = ipf__now_s() - t0;
-  int interrupted = is_explore && v == IPF_VERDICT_OK && execs < o->runs;
+  int interrupted = is_explore && v == IPF_VERDICT_OK && (dfs_st ? !dst.exhaustive && atomic_load(&stop_requested)
+                                                                   : execs < o->runs);
   uint64_t seed = is_explore ? ipf_exec_seed(cfg.seed, execs - 1) : cfg.seed;
   char pargs[4096];
   plan_args(o, pargs, sizeof pargs);
@@ -756,7 +789,10 @@ static int cmd_exec(const struct opts *o) {
   if (o->json) {
     print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted);
   } else if (v == IPF_VERDICT_BUG) {
-    if (is_explore)
+    if (dfs_st)
+      printf("BUG in %s after %ld execution%s (dfs, depth %d: found at preemption bound %d)\n", sc->name,
+             execs, execs == 1 ? "" : "s", dfs_st->depth, dfs_st->bound);
+    else if (is_explore)
       printf("BUG in %s after %ld execution%s (%s, %s mode)\n", sc->name, execs, execs == 1 ? "" : "s",
              strategy_name(cfg.strategy), cfg.mode == IPF_MODE_CONTROLLED ? "controlled" : "chaos");
     else
@@ -774,7 +810,12 @@ static int cmd_exec(const struct opts *o) {
              "  ipcfault run %s --mode chaos --seed %" PRIu64 "%s\n", sc->name, seed, pargs);
     }
   } else {
-    if (is_explore)
+    char sum[512];
+    if (dfs_st) ipf_dfs_summary(dfs_st, sum, sizeof sum);
+    if (dfs_st)
+      printf("ok: %s, %s (%ld executions, %.0f/s)%s\n", sc->name, sum, execs, secs > 0 ? execs / secs : 0.0,
+             interrupted ? " (interrupted)" : "");
+    else if (is_explore)
       printf("ok: %s, nothing found in %ld executions (%s, %.0f executions/s)%s\n", sc->name, execs,
              strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0, interrupted ? " (interrupted)" : "");
     else

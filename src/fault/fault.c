@@ -142,7 +142,7 @@ static int eval_chain(const ipf_plan *p, int site, long *arg, int *matched) {
     if (t->count >= 0 && atomic_load_explicit(&remaining[i], memory_order_relaxed) <= 0) continue;
     if (t->pct < 100) {
       /* one recorded decision: did the p% draw hit? 0% never draws */
-      if (t->pct == 0 || ipf_choose(100) >= t->pct) continue;
+      if (t->pct == 0 || !ipf__fault_hit((unsigned)t->pct)) continue;
     }
     if (t->count >= 0 && !take_count(i)) continue;
     *matched = 1;
@@ -188,7 +188,10 @@ int ipf_fault(int site, long *arg) {
   atomic_fetch_add_explicit(&calls[site], 1, memory_order_relaxed);
   int act = IPF_ACT_OFF, matched = 0;
   const ipf_plan *p = atomic_load_explicit(&active, memory_order_acquire);
-  if (p && p->nterms[site]) act = eval_chain(p, site, arg, &matched);
+  if (p && p->nterms[site]) {
+    ipf__dfs_touch(IPF_PK_SYNC, &calls[site]);
+    act = eval_chain(p, site, arg, &matched);
+  }
   if (act == IPF_ACT_OFF) {
     act = fiu_action(site, arg);
     if (act == IPF_ACT_OFF) *arg = 0;

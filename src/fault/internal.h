@@ -7,6 +7,7 @@
 
 #include "ipcfault/fault.h"
 #include "ipcfault/run.h"
+#include "../sched/point.h"
 
 /* Most terms a plan may hold, over all its sites: the live n* counts of the
  * installed plan sit in a fixed array of this size. */
@@ -46,6 +47,11 @@ void ipf__fault_end(void);
  * retries an injected fault with no scheduling point still meets the step
  * bound instead of spinning for ever. */
 void ipf__fault_fired(void);
+/* Does a p% term fire (0 < pct < 100)? One recorded decision (sched.c). */
+int ipf__fault_hit(unsigned pct);
+/* The running transition reads or changes a site's live counts (dfs:
+ * two threads at one site's chain are dependent). */
+void ipf__dfs_touch(int kind, const void *obj);
 
 /* Does the installed plan give ipf/sched/point a chain? The scheduler asks
  * the site at every point only then: a site asked once per step costs. */

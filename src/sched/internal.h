@@ -31,6 +31,10 @@ void ipf__set_pred(int (*pred)(const void *obj));
 /* A plain scheduling point (preemption possible). `what` names the operation
  * for hang reports ("ipf_mutex_lock"), obj its object. */
 void ipf__point(const char *what, const void *obj);
+/* The same for an operation on sync object obj (mutex, cond, sem, join,
+ * rwlock, barrier): dependent only on operations on obj (point.h). */
+#define IPF_POINT_SYNC(what, obj) \
+  ipf__point_op(IPF_PK_SYNC, (what), (obj), 0, (uintptr_t)__builtin_return_address(0))
 /* Record a trace line for the current thread (only when tracing). */
 void ipf__trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ipf__tracing(void);

@@ -319,7 +319,7 @@ int ipf__pt_once(pthread_once_t *po, void (*fn)(void)) {
   ipf__pt_guard = 1;
   o->u.once.state = 2;
   if (ipf__exec_active) *(volatile int *)po = 2;   /* a fork of its own: as glibc would */
-  ipf__point("pthread_once", po);
+  ipf__point("pthread_once", po);   /* OTHER: the state checks come before the point */
   return 0;
 }
 
@@ -369,7 +369,7 @@ static int lock_obj(obj *o, const struct timespec *abs, int try, const void *pc,
   }
   name_obj(o, pc);
   m->name = o->name;
-  ipf__point(what, m);
+  IPF_POINT_SYNC(what, m);
   if (try) {
     if (m->owner) return EBUSY;
   } else {
@@ -399,7 +399,7 @@ static int unlock_obj(obj *o, const char *what) {
   m->owner = 0;
   o->u.mx.count = 0;
   ipf__trace("unlock %s", o->named ? o->name : "?");
-  ipf__point(what, m);
+  IPF_POINT_SYNC(what, m);
   return 0;
 }
 
@@ -495,7 +495,7 @@ int ipf__pt_rwlock_lock(pthread_rwlock_t *r, int write, const struct timespec *a
   int me = me_owner();
   if (o->u.rw.writer == me) return EDEADLK;
   name_obj(o, pc);
-  ipf__point(write ? "pthread_rwlock_wrlock" : "pthread_rwlock_rdlock", o);
+  IPF_POINT_SYNC(write ? "pthread_rwlock_wrlock" : "pthread_rwlock_rdlock", o);
   struct rwwait w = { o, write };
   if (!rw_free(&w)) {
     if (try) return EBUSY;
@@ -521,7 +521,7 @@ int ipf__pt_rwlock_unlock(pthread_rwlock_t *r) {
   if (o->u.rw.writer == me_owner()) o->u.rw.writer = 0;
   else if (o->u.rw.readers > 0) o->u.rw.readers--;
   else return EPERM;
-  ipf__point("pthread_rwlock_unlock", o);
+  IPF_POINT_SYNC("pthread_rwlock_unlock", o);
   return 0;
 }
 
@@ -550,13 +550,13 @@ int ipf__pt_barrier_wait(pthread_barrier_t *b) {
   obj *o = lookup(b, O_BARRIER, &fresh);
   if (fresh || o->u.bar.count == 0) return EINVAL;
   name_obj(o, NULL);
-  ipf__point("pthread_barrier_wait", o);
+  IPF_POINT_SYNC("pthread_barrier_wait", o);
   IPF_HB_RELEASE(o);
   if (++o->u.bar.arrived == o->u.bar.count) {
     o->u.bar.arrived = 0;
     o->u.bar.gen++;
     IPF_HB_ACQUIRE(o);
-    ipf__point("pthread_barrier_wait", o);
+    IPF_POINT_SYNC("pthread_barrier_wait", o);
     return PTHREAD_BARRIER_SERIAL_THREAD;
   }
   struct barwait w = { o, o->u.bar.gen };

@@ -51,6 +51,7 @@
 
 #include "exec.h"
 #include "internal.h"
+#include "dfs.h"
 #include "../fault/internal.h"
 
 enum { W_IDLE, W_RUNNABLE, W_BLOCKED, W_FINISHED };
@@ -347,6 +348,7 @@ static uint32_t draw(worker *me, unsigned n) {
   switch (R.cfg.strategy) {
   case IPF_STRAT_REPLAY: v = replay_next(me, n); break;
   case IPF_STRAT_RR: v = 0; break;
+  case IPF_STRAT_DFS: v = ipf__dfs_value(n); break;
   case IPF_STRAT_BYTES:
     v = R.bpos < R.cfg.nbytes ? R.cfg.bytes[R.bpos++] % n : 0;
     break;
@@ -354,6 +356,18 @@ static uint32_t draw(worker *me, unsigned n) {
   }
   record(v);
   return v;
+}
+
+/* Does a p% fault fire (0 < pct < 100)? One recorded decision of 100
+ * options, so that every strategy's schedule replays alike; dfs decides it
+ * as a yes/no (0 fires, 99 does not). */
+int ipf__fault_hit(unsigned pct) {
+  if (ipf__world() == IPF_WORLD_CONTROLLED && R.cfg.strategy == IPF_STRAT_DFS) {
+    uint32_t v = ipf__dfs_fault() ? 0 : 99;
+    record(v);
+    return v < pct;
+  }
+  return ipf_choose(100) < pct;
 }
 
 unsigned ipf_choose(unsigned n) {
@@ -414,6 +428,20 @@ static uint32_t strategy_pick(worker *me, worker **c, int n) {
     record(v);
     return v;
   }
+  case IPF_STRAT_DFS: {
+    /* leaving me is a preemption exactly when schedule() counts one */
+    int tid[IPF_MAX_THREADS], cur = -1;
+    const ipf__op *pend[IPF_MAX_THREADS];
+    int me_preempts = enabled(me) && !me->yielded;
+    for (int i = 0; i < n; i++) {
+      tid[i] = c[i]->id;
+      pend[i] = &c[i]->pending;
+      if (c[i] == me && me_preempts) cur = i;
+    }
+    v = ipf__dfs_pick((unsigned)n, tid, pend, cur, R.preemptions);
+    record(v);
+    return v;
+  }
   default:
     return draw(me, (unsigned)n);
   }
@@ -444,6 +472,7 @@ static worker *pick(worker *me) {
     }
     if (dl < 0) return NULL;
     R.vnow = dl;
+    ipf__dfs_touch(IPF_PK_OTHER, NULL);     /* time is everybody's */
   }
   /* Deprioritise threads that yielded (spin-waiters) while others can run. */
   worker *d[IPF_MAX_THREADS];
@@ -461,6 +490,7 @@ static worker *pick(worker *me) {
     }
     if (dl >= 0) {
       R.vnow = dl;
+      ipf__dfs_touch(IPF_PK_OTHER, NULL);
       for (int i = 0; i < R.n; i++) {
         worker *w = R.t[i];
         if (w->state == W_BLOCKED && !w->yielded && enabled(w)) d[m++] = w;
@@ -525,10 +555,12 @@ void (*ipf__hb_hook_release)(int tid, const void *sync);
 
 void ipf__hb_acquire(const void *sync) {
   IPF_TSAN_ONLY_ACQUIRE(sync);
+  ipf__dfs_touch(IPF_PK_SYNC, sync);
   if (__builtin_expect(ipf__hb_hook_acquire != NULL, 0) && self) ipf__hb_hook_acquire(self->id, sync);
 }
 void ipf__hb_release(const void *sync) {
   IPF_TSAN_ONLY_RELEASE(sync);
+  ipf__dfs_touch(IPF_PK_SYNC, sync);
   if (__builtin_expect(ipf__hb_hook_release != NULL, 0) && self) ipf__hb_hook_release(self->id, sync);
 }
 
@@ -572,6 +604,11 @@ int ipf__block(int kind, const void *obj, long arg, long deadline_ms) {
   me->wait_arg = arg;
   me->pred = kind == IPF_WAIT_PRED ? pending_pred : NULL;
   me->deadline = deadline_ms >= 0 ? R.vnow + deadline_ms : -1;
+  /* what a waiter touches, for dfs: its object; a wait on an fd, a sleep
+   * or anything timed depends on what the kit does not model (the kernel,
+   * virtual time) */
+  ipf__dfs_touch(kind == IPF_WAIT_FD || kind == IPF_WAIT_SLEEP || deadline_ms >= 0 || !obj ? IPF_PK_OTHER
+                 : IPF_PK_SYNC, obj);
   clear_yields_except(me);
   schedule(me);
   int rc = (kind == IPF_WAIT_SLEEP || pred_holds(me)) ? 0 : -ETIMEDOUT;
@@ -771,6 +808,7 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
     w->last_what = NULL;
     w->yielded = 0;
     w->detached = 0;
+    w->pending = (ipf__op){ .kind = IPF_PK_SYNC, .obj = w };   /* its start: the create edge */
     w->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
     R.t[R.n++] = w;
     t->slot = w;
@@ -810,7 +848,7 @@ int ipf_thread_join(ipf_thread_t *t) {
     worker *w = t->slot;
     if (!w) return -EINVAL;
     if (w == self) return -EDEADLK;
-    ipf__point("ipf_thread_join", w);
+    ipf__point_op(IPF_PK_SYNC, "ipf_thread_join", w, 0, (uintptr_t)__builtin_return_address(0));
     while (w->state != W_FINISHED) ipf__block(IPF_WAIT_JOIN, w, 0, -1);
     IPF_HB_ACQUIRE(w);
     ipf__trace("join %s", w->name);
@@ -880,6 +918,9 @@ void ipf_config_init(ipf_config *cfg) {
   cfg->pct_depth = 3;
   cfg->max_steps = 100000;
   cfg->chaos_timeout_ms = 5000;
+  cfg->dfs_preemptions = 2;
+  cfg->dfs_max_faults = 1;
+  cfg->dfs_reduction = 1;
 }
 
 uint64_t ipf_exec_seed(uint64_t s, long i) {
@@ -1009,6 +1050,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   m->yielded = 0;
   m->detached = 0;
   R.main_done = 0;
+  m->pending = (ipf__op){ .kind = IPF_PK_SYNC, .obj = m };
   m->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
   R.t[R.n++] = m;
   R.active = 1;

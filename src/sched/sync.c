@@ -59,7 +59,7 @@ int ipf_mutex_lock(ipf_mutex_t *m) {
   switch (ipf__world()) {
   case IPF_WORLD_CONTROLLED: {
     if (m->owner == me_owner()) return -EDEADLK;
-    ipf__point("ipf_mutex_lock", m);
+    IPF_POINT_SYNC("ipf_mutex_lock", m);
     take(m);
     char b[48];
     ipf__trace("lock %s", oname(m, m->name, b, sizeof b));
@@ -73,7 +73,7 @@ int ipf_mutex_lock(ipf_mutex_t *m) {
 int ipf_mutex_trylock(ipf_mutex_t *m) {
   switch (ipf__world()) {
   case IPF_WORLD_CONTROLLED: {
-    ipf__point("ipf_mutex_trylock", m);
+    IPF_POINT_SYNC("ipf_mutex_trylock", m);
     if (m->owner) return -EBUSY;
     m->owner = me_owner();
     IPF_HB_ACQUIRE(m);
@@ -94,7 +94,7 @@ int ipf_mutex_unlock(ipf_mutex_t *m) {
     m->owner = 0;
     char b[48];
     ipf__trace("unlock %s", oname(m, m->name, b, sizeof b));
-    ipf__point("ipf_mutex_unlock", m);
+    IPF_POINT_SYNC("ipf_mutex_unlock", m);
     return 0;
   }
   case IPF_WORLD_CHAOS: {
@@ -180,7 +180,7 @@ int ipf_cond_signal(ipf_cond_t *c) {
   case IPF_WORLD_CONTROLLED:
     IPF_HB_RELEASE(c);
     ipf__cond_wake(c, 0);
-    ipf__point("ipf_cond_signal", c);
+    IPF_POINT_SYNC("ipf_cond_signal", c);
     return 0;
   case IPF_WORLD_CHAOS: ipf__chaos_delay(); /* fall through */
   default: return -pthread_cond_signal(&c->pc);
@@ -192,7 +192,7 @@ int ipf_cond_broadcast(ipf_cond_t *c) {
   case IPF_WORLD_CONTROLLED:
     IPF_HB_RELEASE(c);
     ipf__cond_wake(c, 1);
-    ipf__point("ipf_cond_broadcast", c);
+    IPF_POINT_SYNC("ipf_cond_broadcast", c);
     return 0;
   case IPF_WORLD_CHAOS: ipf__chaos_delay(); /* fall through */
   default: return -pthread_cond_broadcast(&c->pc);
@@ -220,7 +220,7 @@ int ipf_sem_destroy(ipf_sem_t *s) {
 static int sem_wait_ms(ipf_sem_t *s, long ms, int try) {
   switch (ipf__world()) {
   case IPF_WORLD_CONTROLLED: {
-    ipf__point(try ? "ipf_sem_trywait" : "ipf_sem_wait", s);
+    IPF_POINT_SYNC(try ? "ipf_sem_trywait" : "ipf_sem_wait", s);
     int rc = 0;
     if (try) rc = s->value > 0 ? 0 : -EAGAIN;
     else while (s->value == 0 && rc == 0) rc = ipf__block(IPF_WAIT_SEM, s, 0, ms);
@@ -261,7 +261,7 @@ int ipf_sem_post(ipf_sem_t *s) {
     s->value++;
     char b[48];
     ipf__trace("sem_post %s (now %ld)", oname(s, s->name, b, sizeof b), s->value);
-    ipf__point("ipf_sem_post", s);
+    IPF_POINT_SYNC("ipf_sem_post", s);
     return 0;
   }
   case IPF_WORLD_CHAOS: ipf__chaos_delay(); /* fall through */

@@ -1,0 +1,344 @@
+/* The systematic search (`--strategy dfs`): stateless depth-first search
+ * over every decision of an execution, with a preemption bound, a fault
+ * bound and sleep-set reduction.
+ *
+ * DESIGN. The search keeps one stack of decision frames: (kind, number of
+ * options, option chosen, and for thread decisions the bound state and the
+ * footprint of each option explored). An execution replays the stack as a
+ * prefix, then takes the first allowed option of every new decision and
+ * pushes a frame for it; afterwards backtrack() advances the deepest frame
+ * that has an untried allowed option and drops the frames above it. There
+ * are no snapshots: every execution runs from the start (sched.c, as for any
+ * other strategy), which is sound as long as the program is a deterministic
+ * function of its decisions — a replayed frame whose option count differs is
+ * reported as an error, never ignored.
+ *
+ * Decisions: which thread runs (ipf__dfs_pick), which waiter a signal wakes
+ * and any other ipf_choose (ipf__dfs_value: every option), whether a fault
+ * the plan allows fires (ipf__dfs_fault: no, then yes while fewer than
+ * max-faults have fired in this execution).
+ *
+ * Preemption bound: option j of a thread decision costs one preemption when
+ * the running thread could go on (cur >= 0) and j is another thread; an
+ * option that would exceed the bound is not taken. Such a cut is noted
+ * (bound_hit).
+ *
+ * Sleep sets (Godefroid; Flanagan and Godefroid's stateless form): the
+ * transition a thread runs between two thread decisions has a footprint,
+ * gathered as it runs: the operation it announced at its point (point.h)
+ * plus every sync object it touched (the happens-before edges, blocks,
+ * fault-site counters; anything unmodelled is IPF_PK_OTHER, dependent on
+ * everything). After option j of a decision is explored, j's thread sleeps
+ * in its later siblings' subtrees until a transition dependent on j's
+ * footprint runs; a sleeping thread is not scheduled (that branch is
+ * "pruned as equivalent"). When every candidate sleeps the execution is
+ * redundant: it runs to its end without new frames and does not count as a
+ * schedule (the scheduler cannot abandon threads cheaply mid-run).
+ *
+ * Bound and reduction together. Sleep sets are sound for the full
+ * (unbounded) search: every Mazurkiewicz trace is explored at least once.
+ * Cutting branches by preemptions breaks that argument (Coons, Musuvathi,
+ * McKinley, "Bounded Partial-Order Reduction", OOPSLA 2013: the bound makes
+ * otherwise independent transitions dependent, and a pruned ordering's
+ * representative may be one the bound cut). So a reduced search counts as a
+ * proof only when the bound cut nothing — it then covered every schedule at
+ * every preemption count. When the bound did cut, the driver (explore.c)
+ * repeats that level as plain bounded DFS, whose claim ("every schedule up
+ * to K preemptions") needs no reduction argument. The guarantee is relative
+ * to the scheduler's own rules (spin-waiters that yielded are not scheduled
+ * while another thread can run) and to the dependence relation, which
+ * assumes that threads share state only through scheduling points and the
+ * kit's sync objects (a data race breaks it; that is a TSan finding).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "dfs.h"
+
+#define FP_MAX 8
+
+typedef struct fp { int other; int n; ipf__op op[FP_MAX]; } fp;
+
+enum { F_THREAD, F_VALUE, F_FAULT };
+
+typedef struct sleeper { int tid; fp f; } sleeper;
+
+typedef struct frame {
+  int type;
+  unsigned n, chosen;
+  int cur;                  /* thread: index of the running thread when leaving it preempts, else -1 */
+  long pre;                 /* preemptions before this decision */
+  int faults;               /* faults fired before this decision */
+  int *tid;                 /* thread: candidates' ids */
+  fp *fp;                   /* thread: footprint of each explored option */
+  unsigned char *done;      /* thread: options explored */
+  sleeper *sleep;           /* thread: the sleep set on entry */
+  int nsleep;
+} frame;
+
+static struct {
+  int on;
+  frame *st; size_t nst, cap;
+  size_t pos;               /* next frame to replay */
+  int K, F, reduce;
+  int faults;               /* fired in this execution */
+  int redundant;            /* every candidate slept: the rest of this execution is free */
+  long last_tf;             /* frame of the running transition's decision, -1 */
+  fp cur;                   /* the running transition's footprint */
+  int nondet;
+  char why[200];
+  long pruned;
+  int bound_hit;
+} D;
+
+/* ---- footprints ------------------------------------------------------------- */
+
+static void fp_add(fp *f, int kind, const void *obj, unsigned size) {
+  if (f->other) return;
+  if (kind == IPF_PK_OTHER) { f->other = 1; return; }
+  for (int i = 0; i < f->n; i++)
+    if (f->op[i].kind == kind && f->op[i].obj == obj && f->op[i].size == size) return;
+  if (f->n == FP_MAX) { f->other = 1; return; }      /* too much to list: dependent on all */
+  f->op[f->n++] = (ipf__op){ .kind = kind, .obj = obj, .size = size };
+}
+
+static void fp_union(fp *a, const fp *b) {
+  if (b->other) a->other = 1;
+  for (int i = 0; i < b->n && !a->other; i++) fp_add(a, b->op[i].kind, b->op[i].obj, b->op[i].size);
+}
+
+static int fp_dep(const fp *a, const fp *b) {
+  if (a->other || b->other) return 1;
+  for (int i = 0; i < a->n; i++)
+    for (int j = 0; j < b->n; j++)
+      if (ipf__op_dependent(&a->op[i], &b->op[j])) return 1;
+  return 0;
+}
+
+void ipf__dfs_touch(int kind, const void *obj) {
+  if (D.on && !D.redundant) fp_add(&D.cur, kind, obj, 0);
+}
+
+/* ---- frames ------------------------------------------------------------------- */
+
+static frame *push(int type, unsigned n) {
+  if (D.nst == D.cap) {
+    size_t cap = D.cap ? 2 * D.cap : 256;
+    frame *s = realloc(D.st, cap * sizeof *s);
+    if (!s) abort();
+    D.st = s; D.cap = cap;
+  }
+  frame *f = &D.st[D.nst++];
+  memset(f, 0, sizeof *f);
+  f->type = type;
+  f->n = n;
+  f->cur = -1;
+  f->faults = D.faults;
+  return f;
+}
+
+static void frame_free(frame *f) {
+  free(f->tid); free(f->fp); free(f->done); free(f->sleep);
+}
+
+static int asleep(const frame *f, int tid) {
+  for (int i = 0; i < f->nsleep; i++) if (f->sleep[i].tid == tid) return 1;
+  return 0;
+}
+
+static int within_bound(const frame *f, unsigned j) {
+  long cost = (f->cur >= 0 && (int)j != f->cur) ? 1 : 0;
+  return D.K < 0 || f->pre + cost <= D.K;
+}
+
+static int allowed(const frame *f, unsigned j) {
+  switch (f->type) {
+  case F_THREAD: return !asleep(f, f->tid[j]) && within_bound(f, j);
+  case F_FAULT: return j == 0 || f->faults < D.F;
+  default: return 1;
+  }
+}
+
+/* The running transition ends: its footprint joins its option's. */
+static void close_transition(void) {
+  if (D.last_tf < 0) return;
+  frame *p = &D.st[D.last_tf];
+  fp_union(&p->fp[p->chosen], &D.cur);
+}
+
+static void mismatch(const char *what, size_t at, unsigned had, unsigned now) {
+  if (!D.nondet)
+    snprintf(D.why, sizeof D.why, "dfs: decision %zu (%s) had %u options when first reached and %u when "
+             "replayed: the program is not a deterministic function of the scheduler's decisions",
+             at + 1, what, had, now);
+  D.nondet = 1;
+  D.redundant = 1;
+}
+
+/* ---- decisions ------------------------------------------------------------------ */
+
+static void add_sleeper(frame *f, int tid, const fp *x) {
+  sleeper *s = realloc(f->sleep, (size_t)(f->nsleep + 1) * sizeof *s);
+  if (!s) abort();
+  f->sleep = s;
+  s[f->nsleep].tid = tid;
+  s[f->nsleep].f = *x;
+  f->nsleep++;
+}
+
+unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, int cur, long pre) {
+  close_transition();
+  unsigned v = cur >= 0 ? (unsigned)cur : 0;       /* what a redundant run takes */
+  D.last_tf = -1;
+  if (D.redundant) goto begin;
+  if (D.pos < D.nst) {
+    frame *f = &D.st[D.pos];
+    if (f->type != F_THREAD || f->n != n) { mismatch("which thread runs", D.pos, f->n, n); goto begin; }
+    v = f->chosen;
+    D.last_tf = (long)D.pos++;
+    goto begin;
+  }
+  {
+    long parent = -1;
+    for (long i = (long)D.nst - 1; i >= 0; i--) if (D.st[i].type == F_THREAD) { parent = i; break; }
+    frame *f = push(F_THREAD, n);
+    f->cur = cur;
+    f->pre = pre;
+    f->tid = malloc(n * sizeof *f->tid);
+    f->fp = calloc(n, sizeof *f->fp);
+    f->done = calloc(n, 1);
+    if (!f->tid || !f->fp || !f->done) abort();
+    memcpy(f->tid, tid, n * sizeof *tid);
+    if (D.reduce && parent >= 0) {
+      const frame *p = &D.st[parent];
+      for (int i = 0; i < p->nsleep; i++)
+        if (!fp_dep(&p->sleep[i].f, &D.cur)) add_sleeper(f, p->sleep[i].tid, &p->sleep[i].f);
+      for (unsigned j = 0; j < p->chosen; j++)
+        if (p->done[j] && !fp_dep(&p->fp[j], &D.cur)) add_sleeper(f, p->tid[j], &p->fp[j]);
+    }
+    int found = -1;
+    for (unsigned j = 0; j < n; j++) {
+      int sl = asleep(f, tid[j]), in = within_bound(f, j);
+      if (sl && in) D.pruned++;
+      if (!sl && !in) D.bound_hit = 1;
+      if (!sl && in && found < 0) found = (int)j;
+    }
+    if (found < 0) {                 /* every way on is equivalent to one explored */
+      frame_free(f);
+      D.nst--;
+      D.redundant = 1;
+      goto begin;
+    }
+    f->chosen = (unsigned)found;
+    f->done[found] = 1;
+    v = (unsigned)found;
+    D.last_tf = (long)(D.nst - 1);
+    D.pos = D.nst;
+  }
+begin:
+  memset(&D.cur, 0, sizeof D.cur);
+  fp_add(&D.cur, pend[v]->kind, pend[v]->obj, pend[v]->size);
+  return v;
+}
+
+static unsigned other_decision(int type, unsigned n) {
+  if (D.redundant) return 0;
+  if (D.pos < D.nst) {
+    frame *f = &D.st[D.pos];
+    if (f->type != type || f->n != n) {
+      mismatch(type == F_FAULT ? "does a fault fire" : "a choice", D.pos, f->n, n);
+      return 0;
+    }
+    D.pos++;
+    return f->chosen;
+  }
+  push(type, n);
+  D.pos = D.nst;
+  return 0;
+}
+
+unsigned ipf__dfs_value(unsigned n) { return other_decision(F_VALUE, n); }
+
+int ipf__dfs_fault(void) {
+  int v = (int)other_decision(F_FAULT, 2);
+  if (v) D.faults++;
+  return v;
+}
+
+/* ---- the search --------------------------------------------------------------------- */
+
+/* Advance to the next schedule; 0 when the tree is done. */
+static int backtrack(void) {
+  while (D.nst) {
+    frame *f = &D.st[D.nst - 1];
+    for (unsigned j = f->chosen + 1; j < f->n; j++) {
+      if (!allowed(f, j)) continue;
+      f->chosen = j;
+      if (f->type == F_THREAD) f->done[j] = 1;
+      return 1;
+    }
+    frame_free(f);
+    D.nst--;
+  }
+  return 0;
+}
+
+/* Untried allowed options left on the stack: each is one schedule at least. */
+static long remaining(void) {
+  long r = 0;
+  for (size_t i = 0; i < D.nst; i++)
+    for (unsigned j = D.st[i].chosen + 1; j < D.st[i].n; j++) r += allowed(&D.st[i], j);
+  return r;
+}
+
+static void reset(void) {
+  for (size_t i = 0; i < D.nst; i++) frame_free(&D.st[i]);
+  D.nst = 0;
+  D.pruned = 0;
+  D.bound_hit = 0;
+  D.nondet = 0;
+}
+
+int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, long *budget,
+                    ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void)) {
+  reset();
+  memset(lv, 0, sizeof *lv);
+  D.K = k;
+  D.F = cfg->dfs_max_faults < 0 ? 0 : cfg->dfs_max_faults;
+  D.reduce = reduce;
+  ipf_config c = *cfg;
+  c.strategy = IPF_STRAT_DFS;
+  int v = IPF_VERDICT_OK;
+  for (;;) {
+    if (*budget <= 0 || (stop && stop())) { lv->at_least = lv->schedules + remaining(); break; }
+    D.pos = 0;
+    D.faults = 0;
+    D.redundant = 0;
+    D.last_tf = -1;
+    memset(&D.cur, 0, sizeof D.cur);
+    if (*have_res) ipf_result_free(res);
+    D.on = 1;
+    v = ipf_exec(sc, &c, res);
+    D.on = 0;
+    close_transition();
+    *have_res = 1;
+    (*budget)--;
+    lv->executions++;
+    if (D.nondet) {
+      res->verdict = v = IPF_VERDICT_ERROR;
+      snprintf(res->kind, sizeof res->kind, "error");
+      snprintf(res->message, sizeof res->message, "%s", D.why);
+      break;
+    }
+    if (!D.redundant) lv->schedules++;
+    if (v != IPF_VERDICT_OK) break;
+    if (!backtrack()) { lv->complete = 1; break; }
+  }
+  lv->pruned = D.pruned;
+  lv->bound_hit = D.bound_hit;
+  reset();
+  return v;
+}
+

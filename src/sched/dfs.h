@@ -1,0 +1,39 @@
+/* The systematic search's interface to the scheduler (sched.c) and to the
+ * sites that take decisions (fault.c). Not installed.
+ *
+ * sched.c asks dfs.c for every decision of an IPF_STRAT_DFS execution and
+ * records the answer as it records any other strategy's, so a dfs schedule
+ * string replays like every other. Between two thread decisions a thread
+ * runs one *transition*; what it touches (its footprint) is reported with
+ * ipf__dfs_touch, so that dfs.c can tell independent transitions apart
+ * (sleep sets). */
+#ifndef IPCFAULT_SCHED_DFS_H
+#define IPCFAULT_SCHED_DFS_H
+
+#include "point.h"
+#include "ipcfault/run.h"
+
+/* Which thread runs next: n candidates (thread ids tid[], their pending
+ * operations pend[]); cur is the index of the running thread when switching
+ * away from it is a preemption (it is enabled and did not yield), else -1;
+ * pre the preemptions taken so far. Returns the index to run. */
+unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, int cur, long pre);
+/* Any other decision with n options (a signal's waiter, an ipf_choose). */
+unsigned ipf__dfs_value(unsigned n);
+/* Does a fault fire here (the plan allows it)? 1 = fire. */
+int ipf__dfs_fault(void);
+/* The running transition touches obj with an operation of kind (point.h
+ * kinds; IPF_PK_OTHER: something not modelled, dependent on everything). */
+void ipf__dfs_touch(int kind, const void *obj);
+
+/* One depth-first search of sc at preemption bound k (-1: none), with
+ * sleep sets when reduce; at most *budget executions (decremented). res
+ * holds the last execution's result (*have_res: res must be freed first). */
+struct ipf__dfs_level {
+  long schedules, pruned, at_least, executions;
+  int complete, bound_hit;
+};
+int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, long *budget,
+                    ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void));
+
+#endif
