@@ -74,6 +74,7 @@ typedef struct frame {
   int *tid;                 /* thread: candidates' ids */
   fp *fp;                   /* thread: footprint of each explored option */
   unsigned char *done;      /* thread: options explored */
+  unsigned char *seen;      /* thread: options whose footprint has been recorded */
   sleeper *sleep;           /* thread: the sleep set on entry */
   int nsleep;
 } frame;
@@ -82,12 +83,14 @@ static struct {
   int on;
   frame *st; size_t nst, cap;
   size_t pos;               /* next frame to replay */
+  size_t replayed;          /* frames this execution replays unchanged (the prefix) */
   int K, F, reduce;
   int faults;               /* fired in this execution */
   int redundant;            /* every candidate slept: the rest of this execution is free */
   long last_tf;             /* frame of the running transition's decision, -1 */
   fp cur;                   /* the running transition's footprint */
   int nondet;
+  int unstable;             /* a replayed transition touched what it had not before */
   char why[200];
   long pruned;
   int bound_hit;
@@ -107,6 +110,19 @@ static void fp_add(fp *f, int kind, const void *obj, unsigned size) {
 static void fp_union(fp *a, const fp *b) {
   if (b->other) a->other = 1;
   for (int i = 0; i < b->n && !a->other; i++) fp_add(a, b->op[i].kind, b->op[i].obj, b->op[i].size);
+}
+
+static int fp_has(const fp *f, const ipf__op *o) {
+  for (int i = 0; i < f->n; i++)
+    if (f->op[i].kind == o->kind && f->op[i].obj == o->obj && f->op[i].size == o->size) return 1;
+  return 0;
+}
+
+static int fp_subset(const fp *a, const fp *b) {
+  if (b->other) return 1;
+  if (a->other) return 0;
+  for (int i = 0; i < a->n; i++) if (!fp_has(b, &a->op[i])) return 0;
+  return 1;
 }
 
 static int fp_dep(const fp *a, const fp *b) {
@@ -140,7 +156,7 @@ static frame *push(int type, unsigned n) {
 }
 
 static void frame_free(frame *f) {
-  free(f->tid); free(f->fp); free(f->done); free(f->sleep);
+  free(f->tid); free(f->fp); free(f->done); free(f->seen); free(f->sleep);
 }
 
 static int asleep(const frame *f, int tid) {
@@ -165,7 +181,14 @@ static int allowed(const frame *f, unsigned j) {
 static void close_transition(void) {
   if (D.last_tf < 0) return;
   frame *p = &D.st[D.last_tf];
+  /* The same transition again (a replayed prefix): what it touches must be
+   * what was recorded, or the footprints name objects by addresses that
+   * moved between executions (heap objects allocated in another order) and
+   * cannot be compared. */
+  if (p->seen[p->chosen] && D.pos <= D.replayed && !fp_subset(&D.cur, &p->fp[p->chosen]))
+    D.unstable = 1;
   fp_union(&p->fp[p->chosen], &D.cur);
+  p->seen[p->chosen] = 1;
 }
 
 static void mismatch(const char *what, size_t at, unsigned had, unsigned now) {
@@ -209,7 +232,8 @@ unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, i
     f->tid = malloc(n * sizeof *f->tid);
     f->fp = calloc(n, sizeof *f->fp);
     f->done = calloc(n, 1);
-    if (!f->tid || !f->fp || !f->done) abort();
+    f->seen = calloc(n, 1);
+    if (!f->tid || !f->fp || !f->done || !f->seen) abort();
     memcpy(f->tid, tid, n * sizeof *tid);
     if (D.reduce && parent >= 0) {
       const frame *p = &D.st[parent];
@@ -314,6 +338,8 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
   for (;;) {
     if (*budget <= 0 || (stop && stop())) { lv->at_least = lv->schedules + remaining(); break; }
     D.pos = 0;
+    D.replayed = D.nst ? D.nst - 1 : 0;    /* the last frame takes a new option */
+    D.unstable = 0;
     D.faults = 0;
     D.redundant = 0;
     D.last_tf = -1;
@@ -332,6 +358,7 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
       snprintf(res->message, sizeof res->message, "%s", D.why);
       break;
     }
+    if (D.unstable && reduce) { lv->unstable = 1; break; }
     if (!D.redundant) lv->schedules++;
     if (v != IPF_VERDICT_OK) break;
     if (!backtrack()) { lv->complete = 1; break; }

@@ -32,6 +32,7 @@ void ipf__dfs_touch(int kind, const void *obj);
 struct ipf__dfs_level {
   long schedules, pruned, at_least, executions;
   int complete, bound_hit;
+  int unstable;             /* footprints moved between executions: reduction cannot be trusted */
 };
 int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, long *budget,
                     ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void));

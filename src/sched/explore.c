@@ -64,6 +64,7 @@ int ipf_explore_dfs(const ipf_scenario *sc, const ipf_config *cfg, long runs, ip
         if (v == IPF_VERDICT_BUG) st->depth = (int)res->preemptions;
         return v;
       }
+      if (lv.unstable) continue;                      /* reduction not trustworthy here: plain */
       if (!lv.complete) return v;                     /* budget or a stop: not exhaustive */
       if (!lv.bound_hit) { st->exhaustive = st->unbounded = 1; return v; }
       if (K < 0) break;                              /* unreachable: no bound, no cut */

@@ -407,8 +407,10 @@ static int enabled(const worker *w) {
   return pred_holds(w);
 }
 
+static const void *dfs_key(const void *sync);
+
 static uint32_t strategy_pick(worker *me, worker **c, int n) {
-  if (n == 1) return 0;
+  if (n == 1 && R.cfg.strategy != IPF_STRAT_DFS) return 0;
   uint32_t v = 0;
   switch (R.cfg.strategy) {
   case IPF_STRAT_PCT: {
@@ -432,14 +434,23 @@ static uint32_t strategy_pick(worker *me, worker **c, int n) {
     /* leaving me is a preemption exactly when schedule() counts one */
     int tid[IPF_MAX_THREADS], cur = -1;
     const ipf__op *pend[IPF_MAX_THREADS];
+    ipf__op pk[IPF_MAX_THREADS];
     int me_preempts = enabled(me) && !me->yielded;
     for (int i = 0; i < n; i++) {
       tid[i] = c[i]->id;
       pend[i] = &c[i]->pending;
+      if (c[i]->pending.kind == IPF_PK_SYNC) {
+        /* a thread object by id (dfs_key); copies, as the slots are reused */
+        pk[i] = c[i]->pending;
+        pk[i].obj = dfs_key(pk[i].obj);
+        pend[i] = &pk[i];
+      }
       if (c[i] == me && me_preempts) cur = i;
     }
+    /* a forced move too, unrecorded as for every strategy: dfs needs to
+     * know where each thread's transition ends */
     v = ipf__dfs_pick((unsigned)n, tid, pend, cur, R.preemptions);
-    record(v);
+    if (n > 1) record(v);
     return v;
   }
   default:
@@ -553,14 +564,24 @@ void ipf__point(const char *what, const void *obj) {
 void (*ipf__hb_hook_acquire)(int tid, const void *sync);
 void (*ipf__hb_hook_release)(int tid, const void *sync);
 
+/* dfs compares footprints across executions: a thread's worker is named by
+ * its id instead (the same thread may run on another worker next time). */
+static const void *dfs_key(const void *sync) {
+  for (int i = 0; i < R.n; i++) if (R.t[i] == sync) return &R.t[i];
+  return sync;
+}
+static void dfs_touch_sync(const void *sync) {
+  if (R.cfg.strategy == IPF_STRAT_DFS && R.active) ipf__dfs_touch(IPF_PK_SYNC, dfs_key(sync));
+}
+
 void ipf__hb_acquire(const void *sync) {
   IPF_TSAN_ONLY_ACQUIRE(sync);
-  ipf__dfs_touch(IPF_PK_SYNC, sync);
+  dfs_touch_sync(sync);
   if (__builtin_expect(ipf__hb_hook_acquire != NULL, 0) && self) ipf__hb_hook_acquire(self->id, sync);
 }
 void ipf__hb_release(const void *sync) {
   IPF_TSAN_ONLY_RELEASE(sync);
-  ipf__dfs_touch(IPF_PK_SYNC, sync);
+  dfs_touch_sync(sync);
   if (__builtin_expect(ipf__hb_hook_release != NULL, 0) && self) ipf__hb_hook_release(self->id, sync);
 }
 
@@ -607,8 +628,10 @@ int ipf__block(int kind, const void *obj, long arg, long deadline_ms) {
   /* what a waiter touches, for dfs: its object; a wait on an fd, a sleep
    * or anything timed depends on what the kit does not model (the kernel,
    * virtual time) */
-  ipf__dfs_touch(kind == IPF_WAIT_FD || kind == IPF_WAIT_SLEEP || deadline_ms >= 0 || !obj ? IPF_PK_OTHER
-                 : IPF_PK_SYNC, obj);
+  if (R.cfg.strategy == IPF_STRAT_DFS) {
+    if (kind == IPF_WAIT_FD || kind == IPF_WAIT_SLEEP || deadline_ms >= 0 || !obj) ipf__dfs_touch(IPF_PK_OTHER, NULL);
+    else dfs_touch_sync(obj);
+  }
   clear_yields_except(me);
   schedule(me);
   int rc = (kind == IPF_WAIT_SLEEP || pred_holds(me)) ? 0 : -ETIMEDOUT;
@@ -815,7 +838,7 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
     t->id = w->id;
     ipf__trace("create %s", w->name);
     IPF_HB_RELEASE(w);
-    ipf__point("ipf_thread_create", w);
+    IPF_POINT_SYNC("ipf_thread_create", w);      /* the creation itself was the release above */
     return 0;
   }
   struct chaos_start *s = malloc(sizeof *s);
@@ -1064,9 +1087,12 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
 
   for (int i = 0; i < R.n; i++) IPF_TSAN_ONLY_ACQUIRE(&R.t[i]->pt);
   if (R.want_report) thread_report(R.msg, sizeof R.msg, NULL);
-  /* Finished workers go back to the pool; the others are abandoned. */
+  /* Finished workers go back to the pool; the others are abandoned. Last
+   * first, so that the next execution's threads get the same workers (and
+   * stacks) in creation order: the systematic search compares addresses
+   * across executions (dfs.c). */
   int abandoned = 0;
-  for (int i = 0; i < R.n; i++) {
+  for (int i = R.n - 1; i >= 0; i--) {
     worker *w = R.t[i];
     if (w->state == W_FINISHED) {
       IPF_TSAN_ONLY_ACQUIRE(w);

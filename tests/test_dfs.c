@@ -1,0 +1,182 @@
+/* Criterion tests of the systematic search (--strategy dfs): exact schedule
+ * counts of a program small enough to count by hand, unreduced and
+ * reduced; bounds; verdicts; replay of what dfs finds. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "ipcfault/run.h"
+#include "ipcfault/sched.h"
+
+/* The hand-countable program: main creates b, stores twice to x, joins b;
+ * b stores twice to y (independent pair) or to x too (dependent pair).
+ *
+ * The scheduler takes a decision at every point: after each create, before
+ * each ipf_store, at the join, when a thread blocks and when it exits. So
+ * main runs the transitions M1 (to the create point; b exists after it),
+ * M2 (to the first store's point), M3 (store 1, to the second store's
+ * point), M4 (store 2, to the join's point), then J: the join, which either
+ * finds b finished and returns (the run ends), or blocks (Jb) and later
+ * returns (Jr). b runs B1 (to its first store's point), B2 (store 1, to
+ * the second store's point), B3 (store 2, exit).
+ *
+ * Unreduced, unbounded: every interleaving of M2 M3 M4 J with B1 B2 B3.
+ *   J after B3: interleave M2 M3 M4 with B1 B2 B3, then J: C(6,3) = 20;
+ *   J blocks: Jb before B3, Jr last: B3 is the 7th of M2 M3 M4 Jb B1 B2 B3,
+ *   the other six in any order keeping each thread's: C(6,2) = 15.
+ *   35 schedules, whichever pair is dependent (plain DFS does not look).
+ * Preemption bounded (a preemption: switching away from a thread that can
+ * go on): main can be preempted at its 4 points (create, store, store,
+ * join), b at its 2 store points, and only while the other thread can run.
+ *   bound 0: main runs until it blocks in the join, then b: 1;
+ *   bound 1: + main preempted at one of 4 points, b then runs to its end: 4;
+ *   bound 2: + main preempted at one of 4, b at one of its 2 (main then
+ *   runs to the join and blocks): 8. So 1, 5, 13 at bounds 0, 1, 2.
+ * Reduced (sleep sets, unbounded): one schedule per Mazurkiewicz trace.
+ *   Footprints: M1 creates b (b's thread object w), M2 and J/Jb/Jr touch w
+ *   (create point, join), B1 touches w (its start), B3 touches w (its exit);
+ *   M3 M4 B2 B3 touch x or y with their stores.
+ *   Independent (y): a trace is fixed by the order of the w events. J after
+ *   B3: M2 before B1, between B1 and B3, or after B3: 3. J blocks: Jb
+ *   before B3, Jr after; order M2, Jb against B1: 3 ways. 6 traces.
+ *   Dependent (x): the order of the x events matters too. Write a for B1
+ *   against main's w events, b for B2 against M3 M4 (0..2 before it), c
+ *   for B3 against M2 M3 M4 (0..3 before it). J after B3, a in {0,1}:
+ *   b=0: c in 0..3 (c>=1 when a=1): 4+3; b=1: c in {2,3}: 2+2; b=2: c=3:
+ *   1+1; 13. J blocks: c=3; a in {0,1,2} (B1 before M2, before Jb, after
+ *   Jb, the last forcing b=2): 3+3+1 = 7. 20 traces.
+ * Sleep sets never complete two equivalent executions, and are sound, so
+ * the reduced counts are exactly the trace counts. */
+static _Atomic long x, y;
+static int dependent;
+
+static void b_fn(void *p) {
+  (void)p;
+  _Atomic long *v = dependent ? &x : &y;
+  ipf_store(v, 1);
+  ipf_store(v, 2);
+}
+
+static void count_body(void) {
+  ipf_thread_t b;
+  ipf_thread_create(&b, "b", b_fn, NULL);
+  ipf_store(&x, 1);
+  ipf_store(&x, 2);
+  ipf_thread_join(&b);
+}
+static const ipf_scenario counted = { "test/dfs-count", IPF_EXPECT_OK, "2 threads x 2 steps", count_body, 0, 0,
+                                      NULL };
+
+static ipf_dfs_stats search(int dep, int bound, int exact, int reduce) {
+  dependent = dep;
+  ipf_config c;
+  ipf_config_init(&c);
+  c.dfs_preemptions = bound;
+  c.dfs_bound_exact = exact;
+  c.dfs_reduction = reduce;
+  ipf_result r;
+  ipf_dfs_stats st;
+  int v = ipf_explore_dfs(&counted, &c, 100000, &r, &st, NULL);
+  cr_assert_eq(v, IPF_VERDICT_OK, "%s", r.message);
+  ipf_result_free(&r);
+  return st;
+}
+
+Test(dfs, counts_every_interleaving_when_unreduced_and_unbounded) {
+  for (int dep = 0; dep < 2; dep++) {
+    ipf_dfs_stats st = search(dep, -1, 0, 0);
+    cr_assert(st.exhaustive && st.unbounded);
+    cr_assert_eq(st.schedules, 35, "dependent=%d: %ld schedules", dep, st.schedules);
+    cr_assert_eq(st.executions, 35);
+    cr_assert_eq(st.pruned, 0);
+  }
+}
+
+Test(dfs, counts_one_schedule_per_trace_when_reduced) {
+  ipf_dfs_stats st = search(0, -1, 0, 1);
+  cr_assert(st.exhaustive && st.unbounded);
+  cr_assert_eq(st.schedules, 6, "independent: %ld schedules", st.schedules);
+  cr_assert_gt(st.pruned, 0);
+  st = search(1, -1, 0, 1);
+  cr_assert(st.exhaustive && st.unbounded);
+  cr_assert_eq(st.schedules, 20, "dependent: %ld schedules", st.schedules);
+}
+
+Test(dfs, counts_bounded_schedules_when_preemptions_are_bounded) {
+  long want[] = { 1, 5, 13 };
+  for (int k = 0; k < 3; k++) {
+    ipf_dfs_stats st = search(0, k, 1, 0);
+    cr_assert(st.exhaustive && !st.unbounded, "bound %d", k);
+    cr_assert_eq(st.bound, k);
+    cr_assert_eq(st.schedules, want[k], "bound %d: %ld schedules", k, st.schedules);
+  }
+}
+
+Test(dfs, falls_back_to_plain_dfs_when_the_bound_cuts_a_reduced_search) {
+  /* reduced at bound 2 cuts branches, so its claim is not a proof: the
+   * level is searched again without reduction, and the count is plain's */
+  ipf_dfs_stats st = search(1, 2, 0, 1);
+  cr_assert(st.exhaustive && !st.unbounded);
+  cr_assert_eq(st.schedules, 13);
+  char line[512];
+  ipf_dfs_summary(&st, line, sizeof line);
+  cr_assert(strstr(line, "exhaustive: every schedule up to 2 preemptions and 1 fault explored (13 schedules"),
+            "%s", line);
+}
+
+/* ---- bugs: found at their depth, and replayed ---- */
+static _Atomic long cnt;
+static void incr(void *p) {
+  (void)p;
+  long v = ipf_load(&cnt);
+  ipf_store(&cnt, v + 1);
+}
+static void lost_update_body(void) {
+  ipf_store(&cnt, 0);
+  ipf_thread_t a, b;
+  ipf_thread_create(&a, "a", incr, NULL);
+  ipf_thread_create(&b, "b", incr, NULL);
+  ipf_thread_join(&a);
+  ipf_thread_join(&b);
+  ipf_check(ipf_load(&cnt) == 2, "lost-update", "counter is %ld", (long)cnt);
+}
+static const ipf_scenario lost = { "test/lost-update", IPF_EXPECT_BUG, "load+store", lost_update_body, 0, 0, NULL };
+
+Test(dfs, finds_a_lost_update_at_depth_one_and_replays_it) {
+  ipf_config c;
+  ipf_config_init(&c);
+  ipf_result r;
+  ipf_dfs_stats st;
+  int v = ipf_explore_dfs(&lost, &c, 100000, &r, &st, NULL);
+  cr_assert_eq(v, IPF_VERDICT_BUG);
+  cr_assert_str_eq(r.kind, "lost-update");
+  cr_assert_eq(st.depth, 1, "depth %d", st.depth);
+  cr_assert_eq(st.bound, 1);
+  ipf_config rc;
+  ipf_config_init(&rc);
+  rc.strategy = IPF_STRAT_REPLAY;
+  rc.schedule = r.schedule;
+  ipf_result rr;
+  cr_assert_eq(ipf_exec(&lost, &rc, &rr), IPF_VERDICT_BUG, "%s", rr.message);
+  cr_assert_str_eq(rr.kind, "lost-update");
+  ipf_result_free(&rr);
+  ipf_result_free(&r);
+}
+
+Test(dfs, says_not_exhaustive_when_the_budget_runs_out) {
+  dependent = 0;
+  ipf_config c;
+  ipf_config_init(&c);
+  c.dfs_preemptions = -1;
+  c.dfs_reduction = 0;
+  ipf_result r;
+  ipf_dfs_stats st;
+  cr_assert_eq(ipf_explore_dfs(&counted, &c, 10, &r, &st, NULL), IPF_VERDICT_OK);
+  cr_assert(!st.exhaustive);
+  cr_assert_eq(st.schedules, 10);
+  cr_assert_gt(st.at_least, 10);
+  cr_assert_leq(st.at_least, 35);
+  char line[512];
+  ipf_dfs_summary(&st, line, sizeof line);
+  cr_assert(strstr(line, "not exhaustive: 10 schedules explored of at least"), "%s", line);
+  ipf_result_free(&r);
+}
