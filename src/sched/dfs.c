@@ -96,20 +96,91 @@ static struct {
   int bound_hit;
 } D;
 
+/* ---- object names ------------------------------------------------------------ */
+
+/* Footprints outlive the execution that recorded them, but addresses do
+ * not mean the same thing in two executions: a heap object may sit
+ * elsewhere next time. So an object is named by the order in which this
+ * execution first touched it (memory by its 8-byte word). Two executions
+ * that share a prefix give the objects touched in it the same names; the
+ * first object a transition after the prefix touches gets the same next
+ * name in both, so two transitions that each touch something new always
+ * look dependent: names can only add dependences, never hide one. The
+ * program's own static data (globals) stays where it is, so an object
+ * there keeps its address as its name: two globals first touched in
+ * another order are not mistaken for one "new" object. */
+extern char __data_start[], _end[];     /* the linker's: the executable's data and bss */
+
+static uint32_t obj_id(uintptr_t key);
+
+static uintptr_t name_of(uintptr_t key) {
+  if (key >= (uintptr_t)__data_start && key < (uintptr_t)_end) return key;
+  return obj_id(key) + 1;               /* small numbers: never an address */
+}
+static struct slot { uintptr_t key; uint32_t id, gen; } *ids;
+static size_t idcap;
+static uint32_t idgen, nextid;
+
+static void ids_reset(void) {
+  if (++idgen == 0) { memset(ids, 0, idcap * sizeof *ids); idgen = 1; }
+  nextid = 0;
+}
+
+static size_t slot_of(uintptr_t key, size_t cap) {
+  return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+}
+
+static uint32_t obj_id(uintptr_t key) {
+  if (2 * (size_t)(nextid + 1) > idcap) {
+    size_t cap = idcap ? 2 * idcap : 1024;
+    struct slot *n = calloc(cap, sizeof *n), *o = ids;
+    if (!n) abort();
+    for (size_t i = 0; i < idcap; i++)
+      if (o[i].gen == idgen) {
+        size_t h = slot_of(o[i].key, cap);
+        while (n[h].gen == idgen) h = (h + 1) & (cap - 1);
+        n[h] = o[i];
+      }
+    free(o);
+    ids = n; idcap = cap;
+  }
+  size_t h = slot_of(key, idcap);
+  while (ids[h].gen == idgen) {
+    if (ids[h].key == key) return ids[h].id;
+    h = (h + 1) & (idcap - 1);
+  }
+  ids[h] = (struct slot){ key, nextid, idgen };
+  return nextid++;
+}
+
 /* ---- footprints ------------------------------------------------------------- */
 
-static void fp_add(fp *f, int kind, const void *obj, unsigned size) {
+static void fp_put(fp *f, int kind, const void *obj, unsigned size) {
   if (f->other) return;
-  if (kind == IPF_PK_OTHER) { f->other = 1; return; }
   for (int i = 0; i < f->n; i++)
     if (f->op[i].kind == kind && f->op[i].obj == obj && f->op[i].size == size) return;
   if (f->n == FP_MAX) { f->other = 1; return; }      /* too much to list: dependent on all */
   f->op[f->n++] = (ipf__op){ .kind = kind, .obj = obj, .size = size };
 }
 
+/* Add an operation as the program sees it (an address), named (above). */
+static void fp_add(fp *f, int kind, const void *obj, unsigned size) {
+  if (f->other) return;
+  if (kind == IPF_PK_OTHER || (!obj && kind != IPF_PK_YIELD)) { f->other = 1; return; }
+  if (kind == IPF_PK_YIELD) return;                      /* independent of everything */
+  int mem = kind >= IPF_PK_READ && kind <= IPF_PK_ATOMIC_RMW;
+  if (!mem) {
+    fp_put(f, kind, (const void *)name_of((uintptr_t)obj), 0);
+    return;
+  }
+  uintptr_t a = (uintptr_t)obj, end = a + (size ? size : 1);
+  for (uintptr_t w = a & ~(uintptr_t)7; w < end && !f->other; w += 8)
+    fp_put(f, kind, (const void *)name_of(w | 1), 1);   /* |1: a word is not the object at its address */
+}
+
 static void fp_union(fp *a, const fp *b) {
   if (b->other) a->other = 1;
-  for (int i = 0; i < b->n && !a->other; i++) fp_add(a, b->op[i].kind, b->op[i].obj, b->op[i].size);
+  for (int i = 0; i < b->n && !a->other; i++) fp_put(a, b->op[i].kind, b->op[i].obj, b->op[i].size);
 }
 
 static int fp_has(const fp *f, const ipf__op *o) {
@@ -340,6 +411,7 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
     D.pos = 0;
     D.replayed = D.nst ? D.nst - 1 : 0;    /* the last frame takes a new option */
     D.unstable = 0;
+    ids_reset();
     D.faults = 0;
     D.redundant = 0;
     D.last_tf = -1;

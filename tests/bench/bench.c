@@ -25,6 +25,7 @@
 void ipf_bench_stream(void) __attribute__((weak));
 void ipf_bench_queue(void) __attribute__((weak));
 void ipf_bench_exec(void) __attribute__((weak));
+void ipf_bench_dfs(void) __attribute__((weak));
 
 static double now(void) {
   struct timespec ts;
@@ -168,5 +169,6 @@ int main(void) {
   if (ipf_bench_stream) { printf("\n"); ipf_bench_stream(); }
   if (ipf_bench_queue) { printf("\n"); ipf_bench_queue(); }
   if (ipf_bench_exec) { printf("\n"); ipf_bench_exec(); }
+  if (ipf_bench_dfs) ipf_bench_dfs();
   return 0;
 }
