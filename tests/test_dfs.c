@@ -180,3 +180,32 @@ Test(dfs, says_not_exhaustive_when_the_budget_runs_out) {
   cr_assert(strstr(line, "not exhaustive: 10 schedules explored of at least"), "%s", line);
   ipf_result_free(&r);
 }
+
+/* ---- the catalog ---- */
+Test(dfs, finds_every_bug_of_the_catalog_within_bound_two_and_replays_it, .timeout = 600) {
+  size_t n;
+  const ipf_scenario *all = ipf_scenarios(&n);
+  int found = 0;
+  for (size_t i = 0; i < n; i++) {
+    const ipf_scenario *sc = &all[i];
+    if (sc->expect != IPF_EXPECT_BUG || !strchr(sc->name, '/') || !strncmp(sc->name, "test/", 5)) continue;
+    ipf_config c;
+    ipf_config_init(&c);
+    ipf_result r;
+    ipf_dfs_stats st;
+    int v = ipf_explore_dfs(sc, &c, 200000, &r, &st, NULL);
+    cr_assert_eq(v, IPF_VERDICT_BUG, "%s: %s after %ld executions", sc->name, r.message, st.executions);
+    cr_assert(st.depth >= 0 && st.depth <= 2 && st.depth <= st.bound, "%s: depth %d", sc->name, st.depth);
+    ipf_config rc;
+    ipf_config_init(&rc);
+    rc.strategy = IPF_STRAT_REPLAY;
+    rc.schedule = r.schedule;
+    ipf_result rr;
+    cr_assert_eq(ipf_exec(sc, &rc, &rr), IPF_VERDICT_BUG, "%s replay: %s", sc->name, rr.message);
+    cr_assert_str_eq(rr.kind, r.kind, "%s", sc->name);
+    ipf_result_free(&rr);
+    ipf_result_free(&r);
+    found++;
+  }
+  cr_assert_geq(found, 15, "%d bug scenarios", found);
+}

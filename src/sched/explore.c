@@ -4,11 +4,12 @@
  * DESIGN (dfs). Iterative context bounding, as CHESS: a depth-first search
  * at preemption bound 0, then 1, ... up to K (or only K with bound-exact),
  * so the first bug found is found at the smallest bound that exposes it:
- * its depth. At each level the sleep-set search (dfs.c) runs first; when
- * the bound cut no branch it covered every schedule whatever the number of
- * preemptions, and the search ends there. When the bound did cut, the
- * reduction's argument no longer holds (see dfs.c) and the level is searched
- * again as plain bounded DFS, which is what its claim then rests on. One
+ * its depth. Levels below K are plain bounded DFS. At level K the sleep-set
+ * search (dfs.c) runs first; when the bound cut no branch it covered every
+ * schedule whatever the number of preemptions, and the search ends there.
+ * When the bound did cut, the reduction's argument no longer holds (see
+ * dfs.c) and the level is searched again as plain bounded DFS, which is what
+ * its claim then rests on. One
  * budget (runs) is shared by every level; running out is reported as "not
  * exhaustive", never as a proof.
  */
@@ -53,7 +54,9 @@ int ipf_explore_dfs(const ipf_scenario *sc, const ipf_config *cfg, long runs, ip
     st->bound = k;
     /* reduced first; its claim holds only where the bound cut nothing, so
      * a level the bound did cut is searched again as plain DFS */
-    for (int reduce = cfg->dfs_reduction ? 1 : 0; reduce >= 0; reduce--) {
+    /* lower levels (the bug's depth) plainly: a reduced pass there would
+     * be cut by its small bound and repeated anyway */
+    for (int reduce = cfg->dfs_reduction && (k == K || K < 0) ? 1 : 0; reduce >= 0; reduce--) {
       struct ipf__dfs_level lv;
       v = ipf__dfs_search(sc, cfg, k, reduce, &budget, res, &have, &lv, stop);
       st->executions += lv.executions;
