@@ -283,8 +283,9 @@ static void add_sleeper(frame *f, int tid, const fp *x) {
 }
 
 unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, int cur, long pre) {
-  close_transition();
   unsigned v = cur >= 0 ? (unsigned)cur : 0;       /* what a redundant run takes */
+  if (!D.on) return v;      /* ipf_exec with IPF_STRAT_DFS outside a search: no preemption, first option */
+  close_transition();
   D.last_tf = -1;
   if (D.redundant) goto begin;
   if (D.pos < D.nst) {
@@ -339,7 +340,7 @@ begin:
 }
 
 static unsigned other_decision(int type, unsigned n) {
-  if (D.redundant) return 0;
+  if (!D.on || D.redundant) return 0;
   if (D.pos < D.nst) {
     frame *f = &D.st[D.pos];
     if (f->type != type || f->n != n) {
