@@ -397,8 +397,8 @@ static void reset(void) {
   D.nondet = 0;
 }
 
-int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, long *budget,
-                    ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void)) {
+int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, int stop_at_cut,
+                    long *budget, ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void)) {
   reset();
   memset(lv, 0, sizeof *lv);
   D.K = k;
@@ -434,6 +434,7 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
     if (D.unstable && reduce) { lv->unstable = 1; break; }
     if (!D.redundant) lv->schedules++;
     if (v != IPF_VERDICT_OK) break;
+    if (reduce && stop_at_cut && D.bound_hit) break;   /* no longer a proof: stop spending on it */
     if (!backtrack()) { lv->complete = 1; break; }
   }
   lv->pruned = D.pruned;

@@ -27,14 +27,15 @@ int ipf__dfs_fault(void);
 void ipf__dfs_touch(int kind, const void *obj);
 
 /* One depth-first search of sc at preemption bound k (-1: none), with
- * sleep sets when reduce; at most *budget executions (decremented). res
+ * sleep sets when reduce (stopping as soon as the bound cuts a branch when
+ * stop_at_cut); at most *budget executions (decremented). res
  * holds the last execution's result (*have_res: res must be freed first). */
 struct ipf__dfs_level {
   long schedules, pruned, at_least, executions;
   int complete, bound_hit;
   int unstable;             /* footprints moved between executions: reduction cannot be trusted */
 };
-int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, long *budget,
-                    ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void));
+int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, int stop_at_cut,
+                    long *budget, ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void));
 
 #endif

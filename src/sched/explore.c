@@ -52,13 +52,13 @@ int ipf_explore_dfs(const ipf_scenario *sc, const ipf_config *cfg, long runs, ip
   int v = IPF_VERDICT_OK;
   for (int k = from; k <= K || (K < 0 && k == from); k++) {
     st->bound = k;
-    /* reduced first; its claim holds only where the bound cut nothing, so
-     * a level the bound did cut is searched again as plain DFS */
-    /* lower levels (the bug's depth) plainly: a reduced pass there would
-     * be cut by its small bound and repeated anyway */
+    /* Levels below K plainly: they establish a bug's depth, and a reduced
+     * pass there would be cut by the small bound. At K, reduced first: its
+     * claim holds only if the bound cut nothing, so at the first cut it
+     * stops and the level is searched as plain DFS. */
     for (int reduce = cfg->dfs_reduction && (k == K || K < 0) ? 1 : 0; reduce >= 0; reduce--) {
       struct ipf__dfs_level lv;
-      v = ipf__dfs_search(sc, cfg, k, reduce, &budget, res, &have, &lv, stop);
+      v = ipf__dfs_search(sc, cfg, k, reduce, 1, &budget, res, &have, &lv, stop);
       st->executions += lv.executions;
       st->schedules = lv.schedules;
       st->pruned = lv.pruned;
@@ -67,10 +67,10 @@ int ipf_explore_dfs(const ipf_scenario *sc, const ipf_config *cfg, long runs, ip
         if (v == IPF_VERDICT_BUG) st->depth = (int)res->preemptions;
         return v;
       }
-      if (lv.unstable) continue;                      /* reduction not trustworthy here: plain */
+      if (reduce && (lv.unstable || lv.bound_hit)) continue;   /* not a proof: plain next */
       if (!lv.complete) return v;                     /* budget or a stop: not exhaustive */
       if (!lv.bound_hit) { st->exhaustive = st->unbounded = 1; return v; }
-      if (K < 0) break;                              /* unreachable: no bound, no cut */
+      break;                                          /* plain, complete: this level is done */
     }
   }
   st->exhaustive = 1;
