@@ -16,7 +16,7 @@
 #include "ipcfault/run.h"
 #include "../../src/sched/dfs.h"
 
-#define CAP 200000
+#define CAP 100000
 
 static double now(void) {
   struct timespec ts;
