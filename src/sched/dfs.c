@@ -50,6 +50,8 @@
  * assumes that threads share state only through scheduling points and the
  * kit's sync objects (a data race breaks it; that is a TSan finding).
  */
+#define _GNU_SOURCE
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,18 +107,35 @@ static struct {
  * that share a prefix give the objects touched in it the same names; the
  * first object a transition after the prefix touches gets the same next
  * name in both, so two transitions that each touch something new always
- * look dependent: names can only add dependences, never hide one. The
- * program's own static data (globals) stays where it is, so an object
- * there keeps its address as its name: two globals first touched in
- * another order are not mistaken for one "new" object. */
-extern char __data_start[], _end[];     /* the linker's: the executable's data and bss */
-
+ * look dependent: names can only add dependences, never hide one. Static
+ * data (the globals of the program and of every library loaded) stays where
+ * it is, so an object there keeps its address as its name: two globals
+ * first touched in another order are not mistaken for one "new" object. */
 static uint32_t obj_id(uintptr_t key);
 
+#define MAX_RANGES 32
+static struct { uintptr_t lo, hi; } ranges[MAX_RANGES];
+static int nranges = -1;
+
+static int add_ranges(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size; (void)arg;
+  for (int i = 0; i < info->dlpi_phnum && nranges < MAX_RANGES; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W)) continue;
+    ranges[nranges].lo = info->dlpi_addr + ph->p_vaddr;
+    ranges[nranges].hi = ranges[nranges].lo + ph->p_memsz;
+    nranges++;
+  }
+  return 0;
+}
+
 static uintptr_t name_of(uintptr_t key) {
-  if (key >= (uintptr_t)__data_start && key < (uintptr_t)_end) return key;
+  if (nranges < 0) { nranges = 0; dl_iterate_phdr(add_ranges, NULL); }
+  for (int i = 0; i < nranges; i++)
+    if (key >= ranges[i].lo && key < ranges[i].hi) return key;
   return obj_id(key) + 1;               /* small numbers: never an address */
 }
+
 static struct slot { uintptr_t key; uint32_t id, gen; } *ids;
 static size_t idcap;
 static uint32_t idgen, nextid;
