@@ -90,6 +90,7 @@ static _Atomic long calls[IPF_SITE_COUNT];
 static _Atomic long fired[IPF_SITE_COUNT];
 static _Atomic long remaining[IPF_PLAN_MAX_TERMS];   /* live n* counts of `active` */
 static __thread int in_fault;                         /* a delay must not re-enter */
+void ipf__fault_thread_reset(void) { in_fault = 0; }
 
 _Atomic int ipf__sched_point_armed;
 static char clean_err[256];

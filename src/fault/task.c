@@ -11,17 +11,20 @@
  * invariant of the caller: abort with a message naming the code, as an
  * uncaught C++ exception would terminate.
  *
- * Managed threads are reused across executions: a frame left pushed by an
- * abandoned execution (deadlock, hang) stays with a thread that is parked for
- * good and never reused, so no stale frame can be jumped to.
+ * Managed threads are reused across executions: a thread unwound from an
+ * abandoned execution (deadlock, hang) drops its frames (ipf__catch_reset,
+ * called by the scheduler's reclaim), so no stale frame can be jumped to.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "ipcfault/error.h"
 #include "ipcfault/fault.h"
+#include "../sched/internal.h"
 
 static __thread ipf_catch_t *top;
+
+void ipf__catch_reset(void) { top = NULL; }
 
 void ipf__catch_push(ipf_catch_t *c) {
   c->prev = top;

@@ -37,8 +37,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -670,46 +672,98 @@ int ipf_open(const char *path, int flags, mode_t mode) {
 
 /* ---- private directories ------------------------------------------------------- */
 
-/* Directories still to remove at exit. Slots are claimed with a CAS, so
- * threads of any world may create them without a lock (a lock would add
+/* DESIGN. Every private directory of a process tree lives in one parent,
+ * $TMPDIR/ipcfault-PID-RANDOM (mode 0700), whose name the first process
+ * chooses when the library is loaded; forked children (campaign cells,
+ * --isolate children, criterion's test processes) inherit the name and put
+ * theirs in the same parent. So cleanup never depends on a run reaching its
+ * own ipf_tmpdir_remove:
+ *  - at the end of every execution, ipf_exec removes the directories the
+ *    execution made that are still there (an execution abandoned in a
+ *    deadlock never gets to its cleanup; a campaign cell _exits without
+ *    atexit handlers);
+ *  - the owner (the process that chose the name) removes the whole parent
+ *    at exit, and ipf_tmpdir_cleanup does it from a signal path, so what a
+ *    killed child left is gone too;
+ *  - a child whose owner is already gone removes the parent itself.
+ * The parent's name is unpredictable (getrandom) and a parent that exists
+ * already is used only if it is a directory of ours with mode 0700.
+ * Slots of the still-to-remove list are claimed with a CAS, so threads of
+ * any world may create directories without a lock (a lock would add
  * happens-before edges that hide the program's races from TSan). */
-#define NTMP 64
-static struct { int used; char path[96]; } tmpdirs[NTMP];
-static int atexit_set;
+#define NTMP 256
+static struct { int used; int in_run; char path[128]; } tmpdirs[NTMP];
+static char tmp_base[96];
+static pid_t tmp_owner;
 
-static void rm_tree(const char *dir) {
-  DIR *d = opendir(dir);
-  if (d) {
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d))) {
-      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-      unlink(p);
+static void tmpdirs_at_exit(void);
+
+__attribute__((constructor)) static void tmp_base_init(void) {
+  const char *base = getenv("TMPDIR");
+  if (!base || !*base || strlen(base) > 40) base = "/tmp";
+  unsigned r = 0;
+  if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) r = (unsigned)time(NULL) ^ (unsigned)getpid() << 16;
+  tmp_owner = getpid();
+  snprintf(tmp_base, sizeof tmp_base, "%s/ipcfault-%ld-%08x", base, (long)tmp_owner, r);
+  atexit(tmpdirs_at_exit);
+}
+
+/* Remove dir and everything below it (FIFOs, sockets, subdirectories). */
+static void rm_tree_at(int parent, const char *name) {
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    DIR *d = fdopendir(fd);
+    if (d) {
+      struct dirent *e;
+      while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (unlinkat(fd, e->d_name, 0) < 0 && (errno == EISDIR || errno == EPERM)) rm_tree_at(fd, e->d_name);
+      }
+      closedir(d);
+    } else {
+      close(fd);
     }
-    closedir(d);
   }
-  rmdir(dir);
+  unlinkat(parent, name, AT_REMOVEDIR);
+}
+static void rm_tree(const char *dir) { rm_tree_at(AT_FDCWD, dir); }
+
+static int owner_gone(void) { return kill(tmp_owner, 0) < 0 && errno == ESRCH; }
+
+void ipf_tmpdir_cleanup(void) {
+  if (getpid() == tmp_owner || owner_gone()) rm_tree(tmp_base);
 }
 
 static void tmpdirs_at_exit(void) {
   for (int i = 0; i < NTMP; i++)
     if (__atomic_load_n(&tmpdirs[i].used, __ATOMIC_ACQUIRE) == 2) rm_tree(tmpdirs[i].path);
+  ipf_tmpdir_cleanup();
+}
+
+/* The parent, made on first use: 0, or a negative errno. */
+static int tmp_base_make(void) {
+  if (mkdir(tmp_base, 0700) == 0) return 0;
+  if (errno != EEXIST) return -errno;
+  struct stat st;
+  if (lstat(tmp_base, &st) < 0) return -errno;
+  if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0777) != 0700) return -EEXIST;
+  return 0;
 }
 
 int ipf_tmpdir(char *dir, size_t cap) {
-  const char *base = getenv("TMPDIR");
-  if (!base || !*base || strlen(base) > 40) base = "/tmp";
-  char t[96];
-  int k = snprintf(t, sizeof t, "%s/ipcfault-XXXXXX", base);
-  if (k < 0 || (size_t)k >= cap) return -ENAMETOOLONG;
+  char t[128];
+  int k = snprintf(t, sizeof t, "%s/XXXXXX", tmp_base);
+  if (k < 0 || (size_t)k >= cap || (size_t)k >= sizeof t) return -ENAMETOOLONG;
+  int rc = tmp_base_make();
+  if (rc < 0) return rc;
   if (!mkdtemp(t)) return -errno;      /* mkdtemp creates it 0700 */
   snprintf(dir, cap, "%s", t);
-  if (!__atomic_exchange_n(&atexit_set, 1, __ATOMIC_ACQ_REL)) atexit(tmpdirs_at_exit);
+  int in_run = ipf__world() != IPF_WORLD_PLAIN;
   for (int i = 0; i < NTMP; i++) {
     int z = 0;
     if (__atomic_compare_exchange_n(&tmpdirs[i].used, &z, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
       snprintf(tmpdirs[i].path, sizeof tmpdirs[i].path, "%s", t);
+      tmpdirs[i].in_run = in_run;
       __atomic_store_n(&tmpdirs[i].used, 2, __ATOMIC_RELEASE);
       break;
     }
@@ -717,17 +771,36 @@ int ipf_tmpdir(char *dir, size_t cap) {
   return 0;
 }
 
+/* Forget slot i and remove its directory, unless another thread does. */
+static void tmp_slot_remove(int i) {
+  int two = 2;
+  if (__atomic_compare_exchange_n(&tmpdirs[i].used, &two, 3, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+    rm_tree(tmpdirs[i].path);
+    __atomic_store_n(&tmpdirs[i].used, 0, __ATOMIC_RELEASE);
+  }
+}
+
 int ipf_tmpdir_remove(const char *dir) {
   for (int i = 0; i < NTMP; i++) {
     if (__atomic_load_n(&tmpdirs[i].used, __ATOMIC_ACQUIRE) == 2 && !strcmp(tmpdirs[i].path, dir)) {
-      int two = 2;
-      if (__atomic_compare_exchange_n(&tmpdirs[i].used, &two, 3, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-        rm_tree(dir);
-        __atomic_store_n(&tmpdirs[i].used, 0, __ATOMIC_RELEASE);
-        return 0;
-      }
+      tmp_slot_remove(i);
+      return 0;
     }
   }
   rm_tree(dir);
   return 0;
+}
+
+/* The execution is over (sched.c, every mode): whatever directory its
+ * threads made and did not remove goes now. */
+static void tmp_reap(void) {
+  int any = 0;
+  for (int i = 0; i < NTMP; i++)
+    if (__atomic_load_n(&tmpdirs[i].used, __ATOMIC_ACQUIRE) == 2 && tmpdirs[i].in_run) { tmp_slot_remove(i); any = 1; }
+  if (any && getpid() != tmp_owner && owner_gone()) rmdir(tmp_base);
+}
+
+void ipf__io_exec_end(int abandoned) {
+  if (abandoned) ipf__io_reap();
+  tmp_reap();
 }

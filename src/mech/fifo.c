@@ -28,6 +28,7 @@
 #include "ipcfault/io.h"
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
+#include "../sched/internal.h"     /* ipf__exec_adopt */
 
 struct ipf_fifo_reader {
   int fd;          /* read end */
@@ -76,6 +77,7 @@ int ipf_fifo_open_reader(const char *path, int nwriters, ipf_fifo_reader_t **out
   int rc = set_blocking(r->fd);
   if (rc < 0) { ipf_fifo_close_reader(r); return rc; }
   if (r->keep >= 0) set_blocking(r->keep);
+  ipf__exec_adopt(r, free);    /* freed for an abandoned execution; its fds are reaped by io.c */
   *out = r;
   return 0;
 }
@@ -104,6 +106,7 @@ int ipf_fifo_close_reader(ipf_fifo_reader_t *r) {
   int rc = 0;
   if (r->keep >= 0) rc = ipf_close(r->keep);
   int rc2 = ipf_close(r->fd);
+  ipf__exec_disown(r);
   free(r);
   return rc < 0 ? rc : rc2;
 }

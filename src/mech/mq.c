@@ -183,6 +183,19 @@ static int site_fault(int act, long arg) {
 
 /* ---- life cycle ----------------------------------------------------------------- */
 
+/* An abandoned execution's queue (sched.c): its memory only; the emulated
+ * lock and conditions hold nothing outside it in a controlled run. */
+static void queue_release(void *p) {
+  ipf_queue_t *q = p;
+  free(q->ring);
+  free(q);
+}
+
+void ipf__queue_drain_raw(ipf_queue_t *q, void (*fn)(void *)) {
+  for (size_t i = 0; i < q->count; i++) fn(q->ring[(q->head + i) % q->cap]);
+  q->count = 0;
+}
+
 int ipf_queue_create(ipf_queue_t **out, size_t bound, const char *name) {
   *out = NULL;
   ipf_queue_t *q = calloc(1, sizeof *q);
@@ -202,12 +215,14 @@ int ipf_queue_create(ipf_queue_t **out, size_t bound, const char *name) {
   q->op[W_GET] = "queue_get";
   q->op[W_PUT] = "queue_put";
   q->op[W_JOIN] = "queue_join";
+  ipf__exec_adopt(q, queue_release);   /* freed for an execution abandoned in a deadlock */
   *out = q;
   return 0;
 }
 
 void ipf_queue_destroy(ipf_queue_t *q) {
   if (!q) return;
+  ipf__exec_disown(q);
   ipf_cond_destroy(&q->not_empty);
   ipf_cond_destroy(&q->not_full);
   ipf_cond_destroy(&q->all_done);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "ipcfault/error.h"
+#include "../sched/internal.h"     /* ipf__exec_adopt: memory of abandoned executions */
 #include "ipcfault/fault.h"
 #include "ipcfault/mq.h"
 #include "ipcfault/pool.h"
@@ -252,6 +253,15 @@ static void worker(void *a) {
 
 /* ---- the pool -------------------------------------------------------------------------- */
 
+/* An abandoned execution's pool (sched.c): the tasks still queued and the
+ * pool's memory; the queue itself is released after it (adopted first). */
+void ipf__queue_drain_raw(ipf_queue_t *q, void (*fn)(void *));
+static void pool_release(void *arg) {
+  ipf_pool_t *p = arg;
+  ipf__queue_drain_raw(p->q, free);
+  free(p);
+}
+
 int ipf_pool_create(ipf_pool_t **out, int nworkers, size_t capacity, unsigned flags, const char *name) {
   *out = NULL;
   if (nworkers < 1 || nworkers > 60) return -EINVAL;
@@ -261,6 +271,7 @@ int ipf_pool_create(ipf_pool_t **out, int nworkers, size_t capacity, unsigned fl
   if (rc < 0) { free(p); return rc; }
   ipf__queue_set_story(p->q, "waits for a task", "pool_submit", "wait_completion", story, p);
   ipf_mutex_init(&p->lock, "pool.lock");
+  ipf__exec_adopt(p, pool_release);
   p->flags = flags;
   p->n = nworkers;
   for (int i = 0; i < nworkers; i++) {
@@ -324,6 +335,7 @@ void ipf_pool_stats(ipf_pool_t *p, ipf_pool_stats_t *s) {
 void ipf_pool_destroy(ipf_pool_t *p) {
   if (!p) return;
   ipf_pool_shutdown(p);
+  ipf__exec_disown(p);
   /* Only a pool whose workers died (a bug variant) can still hold tasks. */
   void *item;
   while (ipf_queue_try_get(p->q, &item) == 0) free(item);

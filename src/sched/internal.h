@@ -61,6 +61,21 @@ extern unsigned long ipf__exec_gen;
 /* Close the fds that abandoned threads of the execution just ended still
  * hold (src/io/io.c). */
 void ipf__io_reap(void);
+/* The execution is over (every mode): ipf__io_reap when some threads were
+ * abandoned, and remove the private directories its threads made and did
+ * not remove (src/io/io.c). */
+void ipf__io_exec_end(int abandoned);
+/* A managed thread unwound from an abandoned execution (sched.c reclaim)
+ * forgets its thread-local state: task catch frames (task.c), the fault
+ * layer's re-entry guard (fault.c). */
+void ipf__catch_reset(void);
+/* Memory of the current controlled execution that its threads would free
+ * (sched.c): adopt when allocated, disown when freed; what is still adopted
+ * when the execution ends with abandoned threads is released for them.
+ * Outside controlled runs both do nothing. */
+void ipf__exec_adopt(void *obj, void (*release)(void *));
+void ipf__exec_disown(void *obj);
+void ipf__fault_thread_reset(void);
 
 /* Happens-before edges the emulated primitives really provide (point.h):
  * TSan annotations in TSan builds, vector clocks under race detection. The

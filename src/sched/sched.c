@@ -31,8 +31,24 @@
  *
  * The controller (the thread that calls ipf_exec) is not managed: it starts
  * "main" on a worker and sleeps until the run ends. Threads left blocked by a
- * deadlock or hang are abandoned, parked for good, and never reused; a correct
- * execution returns all its workers to the pool.
+ * deadlock or hang are abandoned; once the run is over the controller
+ * reclaims them one at a time (reclaim): it wakes each with `unwind` set, and
+ * the thread siglongjmps from wherever it waits for the token back to the
+ * jmp_buf of its worker_main, which returns it to the pool. Without that,
+ * every deadlocked execution kept its threads and stacks, and a long
+ * exploration or fuzzing run in one process ran out of memory.
+ * What an unwound thread may still hold: it waits only at a scheduling point
+ * (a token handoff in switch_to, park_forever or the pool's wait), so it
+ * holds none of the scheduler's state and none of the fault or io layers'
+ * (lock-free, see their DESIGN paragraphs). The frames skipped are the code
+ * under test's: an emulated mutex it owned stays owned (execution memory,
+ * re-initialised by the next execution), its fds are closed by io.c
+ * (ipf__io_reap), its private directories removed (ipf__io_exec_end), its
+ * mallocs are lost (small), and the thread-local state of the kit (task
+ * catch frames, the fault layer's re-entry guard) is reset here. A real
+ * libc lock the code under test held across a point (stdio in exec mode,
+ * whose write is interposed) stays held, exactly as it did when the thread
+ * was parked for good; exec mode ends its process after the execution.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,6 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <setjmp.h>
 
 #include "exec.h"
 #include "internal.h"
@@ -78,6 +95,8 @@ typedef struct worker {
   long prio;                  /* PCT priority */
   int detached;               /* pthread_detach'ed (exec.h): main's return waits for it */
   struct worker *next_free;
+  sigjmp_buf home;            /* worker_main's loop: where reclaim unwinds to */
+  _Atomic int unwind;         /* set by the controller: leave the abandoned execution */
 } worker;
 
 #define MAX_NAMES 64
@@ -144,9 +163,11 @@ static void futex_wait(_Atomic uint32_t *w, uint32_t val, const struct timespec 
 static void futex_wake(_Atomic uint32_t *w) {
   syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
+static __attribute__((noreturn)) void unwind_home(worker *w) { siglongjmp(w->home, 1); }
 static void wait_go(worker *w) {
   while (atomic_load_explicit(&w->go, memory_order_acquire) == 0)
     futex_wait(&w->go, 0, NULL);
+  if (__builtin_expect(atomic_load_explicit(&w->unwind, memory_order_relaxed), 0)) unwind_home(w);
 }
 /* Hand the token to next and sleep until it comes back. */
 static void switch_to(worker *me, worker *next) {
@@ -163,18 +184,31 @@ static void switch_to(worker *me, worker *next) {
 }
 /* Park for good: this thread's execution was abandoned (deadlock, hang). */
 static __attribute__((noreturn)) void park_forever(worker *me) {
-  IPF_TSAN_ONLY_RELEASE(&me->pt);    /* a sync object of its own: not the create/join one */
-  atomic_store_explicit(&me->go, 0, memory_order_relaxed);
-  for (;;) futex_wait(&me->go, 0, NULL);
+  /* go was cleared before the run ended; clearing it here could lose the
+   * controller's reclaim wake-up, which may already have come */
+  for (;;) wait_go(me);              /* returns only by reclaim's unwind */
 }
 
 /* ---- the pool ------------------------------------------------------------ */
 
 static void thread_finish(worker *w);
+static void signal_controller(_Atomic uint32_t *done);
+
+static _Atomic uint32_t reclaimed;   /* futex word: the unwound worker is home */
 
 static void *worker_main(void *p) {
-  worker *w = p;
-  self = w;
+  self = p;
+  if (sigsetjmp(((worker *)p)->home, 1)) {
+    /* Back from an abandoned execution (reclaim): forget its thread-local
+     * state, tell the controller, and wait in the pool like any worker. */
+    worker *w = self;
+    ipf__catch_reset();
+    ipf__fault_thread_reset();
+    atomic_store_explicit(&w->unwind, 0, memory_order_relaxed);
+    atomic_store_explicit(&w->go, 0, memory_order_relaxed);
+    signal_controller(&reclaimed);
+  }
+  worker *w = self;
   for (;;) {
     wait_go(w);
     IPF_HB_ACQUIRE(w);                /* the creator's writes before create */
@@ -750,6 +784,7 @@ static __attribute__((noreturn)) void abort_run(worker *me, int verdict, const c
   }
   if (verdict == IPF_VERDICT_ERROR) set_verdict(verdict, kind, "%s", msg);
   else set_verdict_report(verdict, kind, msg);
+  IPF_TSAN_ONLY_RELEASE(&me->pt);    /* a sync object of its own: not the create/join one */
   atomic_store_explicit(&me->go, 0, memory_order_relaxed);
   end_run();
   park_forever(me);
@@ -979,6 +1014,47 @@ static void fill_result(ipf_result *res) {
 
 static int chaos_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res);
 
+/* Memory an abandoned execution's threads will never free: the mechanisms
+ * register what they allocate in a controlled run (a queue, a pool) and
+ * withdraw it when it is destroyed; whatever is still registered when an
+ * execution ends with abandoned threads is released after they are
+ * reclaimed, newest first (a pool before the queue inside it). */
+#define MAX_ADOPT 64
+static struct { void *obj; void (*release)(void *); } adopted[MAX_ADOPT];
+static int nadopted;
+
+void ipf__exec_adopt(void *obj, void (*release)(void *)) {
+  if (ipf__world() != IPF_WORLD_CONTROLLED || nadopted >= MAX_ADOPT) return;
+  adopted[nadopted].obj = obj;
+  adopted[nadopted].release = release;
+  nadopted++;
+}
+
+void ipf__exec_disown(void *obj) {
+  if (ipf__world() != IPF_WORLD_CONTROLLED) return;
+  for (int i = nadopted - 1; i >= 0; i--)
+    if (adopted[i].obj == obj) {
+      memmove(&adopted[i], &adopted[i + 1], (size_t)(nadopted - i - 1) * sizeof adopted[0]);
+      nadopted--;
+      return;
+    }
+}
+
+/* An abandoned worker of the execution just over: unwind it to its
+ * worker_main (see the DESIGN paragraph) and return it to the pool. One at a
+ * time, so that at most one managed thread ever runs. */
+static void reclaim(worker *w) {
+  atomic_store_explicit(&reclaimed, 0, memory_order_relaxed);
+  atomic_store_explicit(&w->unwind, 1, memory_order_relaxed);
+  atomic_store_explicit(&w->go, 1, memory_order_release);
+  futex_wake(&w->go);
+  while (atomic_load_explicit(&reclaimed, memory_order_acquire) == 0) futex_wait(&reclaimed, 0, NULL);
+  IPF_TSAN_ONLY_ACQUIRE(&w->pt);
+  w->state = W_IDLE;
+  w->next_free = free_workers;
+  free_workers = w;
+}
+
 int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   memset(res, 0, sizeof *res);
   R.cfg = *cfg;
@@ -1006,6 +1082,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     ipf__fault_begin(plan);
     int v = chaos_exec(sc, cfg, res);
     ipf__fault_end();
+    ipf__io_exec_end(0);
     if (v == IPF_VERDICT_OK && fds_before >= 0 && count_fds() > fds_before) {
       snprintf(res->kind, sizeof res->kind, "leak");
       snprintf(res->message, sizeof res->message, "leak: %d file descriptor(s) left open",
@@ -1051,6 +1128,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   }
   atomic_store(&R.done, 0);
   ipf__exec_gen++;
+  nadopted = 0;
   ipf__fault_begin(plan);
 
   worker *m = get_worker();
@@ -1103,7 +1181,13 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
       abandoned++;
     }
   }
-  if (abandoned) ipf__io_reap();
+  /* fds and directories first (the unwound frames will never close them),
+   * then the threads themselves */
+  ipf__io_exec_end(abandoned);
+  for (int i = 0; abandoned && i < R.n; i++)
+    if (R.t[i]->state != W_IDLE) reclaim(R.t[i]);
+  while (abandoned && nadopted > 0) { nadopted--; adopted[nadopted].release(adopted[nadopted].obj); }
+  nadopted = 0;
   if (cfg->strategy == IPF_STRAT_REPLAY && R.verdict != IPF_VERDICT_ERROR && R.rpos != R.nrep) {
     R.verdict = IPF_VERDICT_ERROR;
     snprintf(R.kind, sizeof R.kind, "error");
