@@ -86,14 +86,21 @@ void ipf_io_external(int fd);
  * 0 or a negative errno (-EINVAL for other kinds of fd). */
 int ipf_io_disconnect(int fd);
 
-/* A private directory for sockets and FIFOs (DESIGN.md): mkdtemp under
- * $TMPDIR or /tmp, mode 0700; its path goes to dir (cap >= 32). Should the
- * process exit first (say an execution abandoned in a deadlock never got to
- * clean up), an atexit handler removes it and what is in it.
- * ipf_tmpdir_remove unlinks every entry, removes the directory and forgets it.
- * 0 or a negative errno. */
+/* A private directory for sockets and FIFOs (DESIGN.md), mode 0700; its
+ * path goes to dir (cap >= 80). It is made inside one parent per process
+ * tree, ${TMPDIR:-/tmp}/ipcfault-PID-RANDOM (0700), whose name the first
+ * process picks when the library loads and forked children inherit. A
+ * directory made by a thread of an execution and not removed when the
+ * execution ends (say it was abandoned in a deadlock) is removed then, by
+ * ipf_exec; the process that picked the parent removes it with everything
+ * below at exit. ipf_tmpdir_remove unlinks every entry, removes the
+ * directory and forgets it. 0 or a negative errno. */
 int ipf_tmpdir(char *dir, size_t cap);
 int ipf_tmpdir_remove(const char *dir);
+/* Remove the parent and everything in it now, in the process that picked it
+ * (or in a child whose parent is gone); elsewhere nothing. For a signal
+ * path that leaves with _exit (a signal thread: not async-signal-safe). */
+void ipf_tmpdir_cleanup(void);
 
 /* Internal, for oracles: how many injected faults that can make a call
  * fail (error, epipe, eof, reset, a cut frame; not short, eintr or delay)

@@ -36,6 +36,7 @@
 #include "campaign.h"
 #include "ipcfault/error.h"
 #include "ipcfault/fault.h"
+#include "ipcfault/io.h"
 #include "ipcfault/run.h"
 
 #define EXIT_BUG 1
@@ -155,6 +156,7 @@ static void *signal_thread(void *arg) {
     if (sigwait(set, &sig) != 0) continue;
     if (loop_command && !atomic_exchange(&stop_requested, 1)) continue;
     for (int i = 0; i < 2; i++) if (fiu_fifo[i][0]) unlink(fiu_fifo[i]);
+    ipf_tmpdir_cleanup();         /* _exit runs no atexit handler */
     _exit(128 + sig);
   }
   return NULL;

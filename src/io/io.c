@@ -238,9 +238,15 @@ int ipf_io_disconnect(int fd) {
   if (fl < 0 || pipe(p) < 0) return -errno;
   int keep = (fl & O_ACCMODE) == O_WRONLY ? 1 : 0;
   close(p[1 - keep]);
+  struct fdinfo *f = info(fd);
+  int owned = f && LD(f->owned);
   fd_forget(fd);
   int rc = dup2(p[keep], fd) < 0 ? -errno : 0;
   close(p[keep]);
+  /* still the execution's fd: an abandoned execution's reap must close it
+   * (dropping `owned` here leaked one fd per such execution, and a long run
+   * in one process drifted past FD_TABLE, where fds are not tracked at all) */
+  if (f && owned) ST(f->owned, 1);
   return rc;
 }
 
@@ -802,5 +808,10 @@ static void tmp_reap(void) {
 
 void ipf__io_exec_end(int abandoned) {
   if (abandoned) ipf__io_reap();
+  else
+    /* every execution starts with no fd owned: one that a finished
+     * execution left open (its oracle reports the leak) is not the next
+     * execution's to close */
+    for (int fd = 0; fd < FD_TABLE; fd++) if (LD(fdt[fd].owned)) ST(fdt[fd].owned, 0);
   tmp_reap();
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Nothing left behind (issue 12 item 15): after campaign, explore, sweep and
+# exec, ended normally or by SIGINT/SIGTERM, nothing the kit made remains in
+# $TMPDIR, /dev/shm or /dev/mqueue. TMPDIR is a private directory, so what is
+# found there is ours; /dev/shm and /dev/mqueue are shared with other users of
+# the machine, so an entry counts as ours only when it appeared during the
+# test and names a process (ipcfault-PID-...) that is gone.
+# Usage: leaks.sh PATH/TO/ipcfault
+set -u
+cli=$1
+pass=0 fail=0
+ok()  { pass=$((pass+1)); echo "ok    $*"; }
+bad() { fail=$((fail+1)); echo "FAIL  $*"; }
+top=$(mktemp -d) || exit 2
+trap 'rm -rf "$top"' EXIT
+export TMPDIR=$top/tmp
+mkdir "$TMPDIR"
+snap() { ls /dev/shm /dev/mqueue 2>/dev/null | grep '^ipcfault' | sort; }
+snap >"$top/before"
+
+# The kit's processes still running with our TMPDIR (orphaned cells, say).
+ours_alive() {
+  for e in /proc/[0-9]*/environ; do
+    tr '\0' '\n' <"$e" 2>/dev/null | grep -qx "TMPDIR=$TMPDIR" && return 0
+  done
+  return 1
+}
+# check WHAT: wait (up to 30 s) for our processes to end, then look.
+check() {
+  for _ in $(seq 300); do ours_alive || break; sleep 0.1; done
+  ours_alive && { bad "$1: a process of the kit is still running after the command ended"; return; }
+  local left
+  left=$(find "$TMPDIR" -mindepth 1 | head -5)
+  [ -z "$left" ] && ok "$1: nothing left in TMPDIR" || { bad "$1: left in TMPDIR:"; echo "$left"; rm -rf "${TMPDIR:?}"/*; }
+  local new=""
+  for n in $(comm -13 "$top/before" <(snap)); do
+    pid=$(echo "$n" | grep -o '^ipcfault-\(mq-\)\?[0-9]*' | grep -o '[0-9]*$')
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && continue     # someone else's live process
+    new="$new $n"
+  done
+  [ -z "$new" ] && ok "$1: nothing left in /dev/shm or /dev/mqueue" || bad "$1: left:$new"
+}
+# interrupt SIG SECONDS CMD...: run CMD, send SIG after SECONDS.
+interrupt() {
+  local sig=$1 s=$2; shift 2
+  "$@" >/dev/null 2>&1 &
+  local p=$!
+  sleep "$s"
+  kill -"$sig" "$p" 2>/dev/null
+  wait "$p" 2>/dev/null
+}
+
+# 1. the whole catalog (every family: FIFOs, sockets, shm, POSIX queues, forks)
+timeout 900 "$cli" campaign --budget 40 --watchdog 5 --out "$top/res" -q >"$top/out" 2>&1
+rc=$?
+[ $rc -le 1 ] && ok "catalog campaign ran (exit $rc)" || { bad "catalog campaign exit $rc"; tail -5 "$top/out"; }
+check "catalog campaign"
+
+# 2. the same, interrupted by SIGINT while cells run
+interrupt INT 3 timeout 900 "$cli" campaign 'fifo/*' 'uds/*' 'mq/*' --budget 100000 --watchdog 5 --out "$top/res2" -q
+check "campaign interrupted by SIGINT"
+interrupt TERM 3 timeout 900 "$cli" campaign 'fifo/*' 'uds/*' --budget 100000 --watchdog 5 --out "$top/res3" -q
+check "campaign interrupted by SIGTERM"
+
+# 3. explore: abandoned (deadlocked) executions, and a run stopped by SIGINT
+"$cli" explore fifo/open-order-deadlock --runs 50 >/dev/null 2>&1
+check "explore of a FIFO deadlock"
+interrupt INT 2 "$cli" explore fifo/framed --runs 100000000
+check "explore interrupted by SIGINT"
+interrupt TERM 2 "$cli" explore uds/framed --runs 100000000 --isolate
+check "explore --isolate interrupted by SIGTERM"
+
+# 4. sweep, ended and interrupted
+"$cli" sweep fifo/framed --site 'ipf/fifo/*' --max-n 20 >/dev/null 2>&1
+check "sweep"
+interrupt INT 2 "$cli" sweep uds/framed --max-n 100000
+check "sweep interrupted by SIGINT"
+
+# 5. exec of a real program
+prog=$(dirname "$cli")/programs/lost_wakeup-bug
+if [ -x "$prog" ]; then
+  "$cli" exec --runs 50 -- "$prog" >/dev/null 2>&1
+  check "exec"
+  interrupt INT 2 "$cli" exec --runs 100000000 -- "$(dirname "$cli")/programs/lost_wakeup-fixed"
+  check "exec interrupted by SIGINT"
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
