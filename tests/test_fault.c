@@ -395,8 +395,26 @@ Test(fault, wait_returns_without_signal_when_spurious) {
 
 /* ---- libfiu ---- */
 
+Test(fault, libfiu_not_asked_when_the_bridge_is_off) {
+  cr_assert_eq(fiu_init(0), 0);
+  cr_assert_eq(ipf_fiu_enabled(), 0, "the bridge is opt-in (IPCFAULT_FIU set in the test's environment?)");
+  cr_assert_eq(fiu_enable("ipf/io/write", 1, NULL, 0), 0);
+  long a;
+  cr_assert_eq(ipf_fault(IPF_SITE_IO_WRITE, &a), IPF_ACT_OFF);
+  /* inside a run, too, the plan alone decides */
+  cr_assert_eq(fiu_enable("ipf/uds/recv", IPF_ACT_RESET, NULL, 0), 0);
+  ncalls = 1;
+  ipf_result r = run_plan(&calls_sc, "", IPF_MODE_CONTROLLED, 1, NULL);
+  cr_assert_eq(acts[0], IPF_ACT_OFF);
+  ipf_result_free(&r);
+  fiu_disable("ipf/uds/recv");
+  fiu_disable("ipf/io/write");
+}
+
 Test(fault, libfiu_decides_when_plan_says_nothing) {
   cr_assert_eq(fiu_init(0), 0);
+  cr_assert_eq(ipf_fiu_enable(), 0);
+  cr_assert(ipf_fiu_enabled());
   long a;
   cr_assert_eq(ipf_fault(IPF_SITE_IO_WRITE, &a), IPF_ACT_OFF);
   cr_assert_eq(fiu_enable("ipf/io/write", 1, NULL, 0), 0);

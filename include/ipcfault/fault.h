@@ -79,9 +79,20 @@ enum ipf_action {
  * Where the decision comes from: the plan installed for the current
  * execution (ipf_config.plan), drawing every p% check and every short length
  * from the run's choice stream; when the plan says nothing (or off), libfiu
- * (fiu_fail(site name)) — see IPF_FIU_* below. Outside an execution only
- * libfiu decides. */
-int ipf_fault(int site, long *arg);
+ * (fiu_fail(site name)) when the libfiu bridge is on — see below. Outside
+ * an execution only libfiu decides, and only with the bridge on.
+ * Cost: inline, so that a site outside executions with the bridge off (the
+ * common case in production builds and benchmarks) is one load and one
+ * predictable branch: no call, no counter, no lock. */
+extern int ipf__fault_live;   /* an execution is in progress, or the libfiu bridge is on */
+int ipf__fault_decide(int site, long *arg);
+static inline int ipf_fault(int site, long *arg) {
+  if (__builtin_expect(!__atomic_load_n(&ipf__fault_live, __ATOMIC_RELAXED), 1)) {
+    if (arg) *arg = 0;
+    return 0;   /* IPF_ACT_OFF */
+  }
+  return ipf__fault_decide(site, arg);
+}
 const char *ipf_site_name(int site);
 /* Site by libfiu name; -1 when unknown. */
 int ipf_site_find(const char *name);
@@ -133,7 +144,8 @@ int ipf_plan_has(const ipf_plan *p, int site);
 const char *ipf_site_default_term(int site);
 
 /* Calls of `site` and faults fired there in the current (or last) execution;
- * outside executions, since the process started or the last execution. */
+ * outside executions, since the last execution, and only while the libfiu
+ * bridge is on (an inactive site counts nothing). */
 void ipf_fault_stats(int site, long *calls, long *fired);
 
 /* For short: the length to move of a transfer of len bytes (len >= 1):
@@ -160,10 +172,19 @@ const char *ipf_clean_error_text(void);
  * libfiu decides outside the choice stream (its own generator, not
  * reproducible across threads): a libfiu-driven fault does not replay. To
  * replay, write the fault into a plan. */
+/* The bridge is opt-in: without it a site never asks libfiu (fiu_fail takes
+ * a read lock on every call). Turn it on with ipf_fiu_enable() in a test
+ * before fiu_enable(), with IPCFAULT_FIU=1 in the environment (read when the
+ * library loads), or with the CLI's --fiu (or --fiu-ctrl, which implies it).
+ * It stays on for the life of the process. Returns 0. */
+int ipf_fiu_enable(void);
+/* Is the bridge on? */
+int ipf_fiu_enabled(void);
 /* Start libfiu's remote control (fiu_init + fiu_rc_fifo(prefix)), so that
  * `fiu-ctrl -c 'enable name=ipf/io/read' PID` reaches this process; prefix
  * NULL is fiu-ctrl's default, "${TMPDIR:-/tmp}/fiu-ctrl". The named pipes
- * prefix-PID.in/.out are removed at exit. Returns 0 or a negative errno. */
+ * prefix-PID.in/.out are removed at exit. Turns the bridge on
+ * (ipf_fiu_enable). Returns 0 or a negative errno. */
 int ipf_fiu_remote(const char *prefix);
 
 #ifdef IPF_FAULTS

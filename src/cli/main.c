@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -149,6 +150,34 @@ static atomic_int stop_requested;
 static int loop_command;            /* explore, sweep: stop after the execution */
 static char fiu_fifo[2][4200];      /* libfiu's control FIFOs, removed on a signal */
 
+/* Our children (campaign cells, --isolate children), killed and reaped
+ * before the private directories go, so that none is left half-way through
+ * an execution, or makes a new directory once they are gone. */
+static void kill_children(void) {
+  DIR *d = opendir("/proc");
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    char p[300], b[512];
+    snprintf(p, sizeof p, "/proc/%s/stat", e->d_name);
+    FILE *f = fopen(p, "r");
+    if (!f) continue;
+    size_t n = fread(b, 1, sizeof b - 1, f);
+    fclose(f);
+    b[n] = 0;
+    const char *r = strrchr(b, ')');
+    int ppid = 0;
+    char st;
+    if (r && sscanf(r + 1, " %c %d", &st, &ppid) == 2 && ppid == (int)getpid()) {
+      pid_t c = (pid_t)atoi(e->d_name);
+      kill(c, SIGKILL);
+      waitpid(c, NULL, 0);
+    }
+  }
+  closedir(d);
+}
+
 static void *signal_thread(void *arg) {
   sigset_t *set = arg;
   for (;;) {
@@ -156,6 +185,7 @@ static void *signal_thread(void *arg) {
     if (sigwait(set, &sig) != 0) continue;
     if (loop_command && !atomic_exchange(&stop_requested, 1)) continue;
     for (int i = 0; i < 2; i++) if (fiu_fifo[i][0]) unlink(fiu_fifo[i]);
+    kill_children();
     ipf_tmpdir_cleanup();         /* _exit runs no atexit handler */
     _exit(128 + sig);
   }

@@ -18,10 +18,14 @@
  * every io call would add happens-before edges between the program's
  * threads and hide exactly the races the kit exists to show.
  *
- * libfiu is the second control plane: when the plan says off, the site asks
- * fiu_fail(name), so fiu_enable() in a test and fiu-ctrl on a running
- * process reach every site. libfiu's decisions are its own (they do not
- * replay); see fault.h for the failnum encoding.
+ * libfiu is the second control plane, opt-in (ipf_fiu_enable, IPCFAULT_FIU=1,
+ * --fiu): when the plan says off, the site asks fiu_fail(name), so
+ * fiu_enable() in a test and fiu-ctrl on a running process reach every site.
+ * libfiu's decisions are its own (they do not replay); see fault.h for the
+ * failnum encoding. fiu_fail takes a read lock, so asking it at every call
+ * cost the framed pipe 11% and the queue half its speed: with the bridge off,
+ * a site outside executions is the inline test of ipf__fault_live in fault.h
+ * and nothing else.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -96,7 +100,25 @@ _Atomic int ipf__sched_point_armed;
 static char clean_err[256];
 static _Atomic int clean_set;
 
+/* The inline gate of ipf_fault (fault.h): an execution is in progress, or
+ * the bridge is on. A plain int read with __atomic relaxed loads. */
+int ipf__fault_live;
+static _Atomic int fiu_on;
+
+int ipf_fiu_enable(void) {
+  atomic_store_explicit(&fiu_on, 1, memory_order_relaxed);
+  __atomic_store_n(&ipf__fault_live, 1, __ATOMIC_RELAXED);
+  return 0;
+}
+int ipf_fiu_enabled(void) { return atomic_load_explicit(&fiu_on, memory_order_relaxed); }
+
+__attribute__((constructor)) static void fiu_from_env(void) {
+  const char *e = getenv("IPCFAULT_FIU");
+  if (e && *e && strcmp(e, "0")) ipf_fiu_enable();
+}
+
 void ipf__fault_begin(const ipf_plan *p) {
+  __atomic_store_n(&ipf__fault_live, 1, __ATOMIC_RELAXED);
   atomic_store_explicit(&active, NULL, memory_order_relaxed);
   atomic_store_explicit(&ipf__sched_point_armed, ipf_plan_has(p, IPF_SITE_SCHED_POINT), memory_order_relaxed);
   for (int i = 0; i < IPF_SITE_COUNT; i++) {
@@ -115,6 +137,7 @@ void ipf__fault_begin(const ipf_plan *p) {
 void ipf__fault_end(void) {
   atomic_store_explicit(&ipf__sched_point_armed, 0, memory_order_relaxed);
   atomic_store_explicit(&active, NULL, memory_order_release);
+  __atomic_store_n(&ipf__fault_live, ipf_fiu_enabled(), __ATOMIC_RELAXED);
 }
 
 void ipf_fault_stats(int site, long *c, long *f) {
@@ -181,7 +204,7 @@ static const char *act_name(int a) {
   return a >= 0 && a <= IPF_ACT_CRASH ? n[a] : "?";
 }
 
-int ipf_fault(int site, long *arg) {
+int ipf__fault_decide(int site, long *arg) {
   long dummy;
   if (!arg) arg = &dummy;
   *arg = 0;
@@ -193,7 +216,7 @@ int ipf_fault(int site, long *arg) {
     ipf__dfs_touch(IPF_PK_SYNC, &calls[site]);
     act = eval_chain(p, site, arg, &matched);
   }
-  if (act == IPF_ACT_OFF) {
+  if (act == IPF_ACT_OFF && atomic_load_explicit(&fiu_on, memory_order_relaxed)) {
     act = fiu_action(site, arg);
     if (act == IPF_ACT_OFF) *arg = 0;
   }
@@ -254,6 +277,7 @@ int ipf_fiu_remote(const char *prefix) {
     snprintf(def, sizeof def, "%s/fiu-ctrl", tmp && *tmp ? tmp : "/tmp");
     prefix = def;
   }
+  ipf_fiu_enable();
   if (fiu_init(0) != 0) return -EIO;
   /* libfiu creates prefix-PID.in/.out (mode 0600), serves them from a
    * thread of its own and unlinks them at exit (atexit) */

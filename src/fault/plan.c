@@ -121,16 +121,20 @@ int ipf_plan_has(const ipf_plan *p, int site) {
 
 /* Give `site` the chain t[0..n): appended at the end, the old chain's terms
  * left unused (plans are small and short-lived; compaction would buy nothing). */
+/* Room for `want` terms in all: 0, or -1 when out of memory. */
+static int reserve(ipf_plan *p, int want) {
+  if (want <= p->cap) return 0;
+  int cap = p->cap ? p->cap * 2 : 32;
+  while (cap < want) cap *= 2;
+  ipf_term *nt = realloc(p->terms, (size_t)cap * sizeof *nt);
+  if (!nt) return -1;
+  p->terms = nt;
+  p->cap = cap;
+  return 0;
+}
+
 static int set_chain(ipf_plan *p, int site, const ipf_term *t, int n) {
-  if (p->total + n > IPF_PLAN_MAX_TERMS) return -1;
-  if (p->total + n > p->cap) {
-    int cap = p->cap ? p->cap * 2 : 32;
-    while (cap < p->total + n) cap *= 2;
-    ipf_term *nt = realloc(p->terms, (size_t)cap * sizeof *nt);
-    if (!nt) return -1;
-    p->terms = nt;
-    p->cap = cap;
-  }
+  if (p->total + n > IPF_PLAN_MAX_TERMS || reserve(p, p->total + n) < 0) return -1;
   free(p->text);
   p->text = NULL;
   memcpy(p->terms + p->total, t, (size_t)n * sizeof *t);
@@ -443,12 +447,17 @@ int ipf_plan_add(ipf_plan *p, const char *site_eq_terms, char *err, size_t errle
   ipf_plan *q = ipf_plan_new();
   if (!q) { snprintf(err, errlen, "--fault: out of memory"); return IPF_EPLAN; }
   int rc = parse_into(q, site_eq_terms ? site_eq_terms : "", "--fault", 1, err, errlen);
+  /* All or nothing: a glob sets several sites, so make sure that every one
+   * fits (in the term limit and in memory) before the first is changed. */
+  int need = 0;
+  for (int i = 0; i < IPF_SITE_COUNT; i++) need += q->nterms[i];
+  if (rc == 0 && (p->total + need > IPF_PLAN_MAX_TERMS || reserve(p, p->total + need) < 0)) {
+    snprintf(err, errlen, "--fault:1:1: plan too large: expected at most %d terms in all", IPF_PLAN_MAX_TERMS);
+    rc = IPF_EPLAN;
+  }
   for (int i = 0; rc == 0 && i < IPF_SITE_COUNT; i++) {
     if (!q->nterms[i]) continue;
-    if (set_chain(p, i, q->terms + q->first[i], q->nterms[i]) < 0) {
-      snprintf(err, errlen, "--fault:1:1: plan too large: expected at most %d terms in all", IPF_PLAN_MAX_TERMS);
-      rc = IPF_EPLAN;
-    }
+    if (set_chain(p, i, q->terms + q->first[i], q->nterms[i]) < 0) abort();   /* room was reserved */
   }
   ipf_plan_free(q);
   return rc;
