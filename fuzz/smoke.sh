@@ -3,6 +3,8 @@
 # with ASan+UBSan for SMOKE_SECONDS (default 20) each, two at a time, on a
 # scratch copy of its seed corpus; then every corpus and regression input
 # replayed once. Exit 1 on any crash, sanitizer report, timeout or finding.
+# SMOKE_RSS_MB (default 2560) is libFuzzer's -rss_limit_mb: `make fuzz-long`
+# runs the same for ten minutes each; each line reports its peak RSS.
 # The schedule harnesses keep to the ok scenarios (IPF_FUZZ_EXPECT=ok): a
 # reference mechanism must survive every schedule and every fault; bug
 # scenarios are fuzz/measure.sh's business.
@@ -24,9 +26,9 @@ one() {
   seeds=(); [ -d "fuzz/corpus/$h" ] && seeds=("fuzz/corpus/$h")
   dict=(); [ -f "fuzz/dict/$h.dict" ] && dict=(-dict="fuzz/dict/$h.dict")
   len=(-max_len=4096); case $h in fuzz_sched_*) len=(-max_len=1024 -len_control=0);; esac
-  if nice "$b/$h" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
+  if nice "$b/$h" -max_total_time="$secs" -timeout=10 -rss_limit_mb="${SMOKE_RSS_MB:-2560}" -print_final_stats=1 \
        -artifact_prefix="$work/$h-" "${len[@]}" "${dict[@]}" "$work/$h" "${seeds[@]}" >"$work/$h.log" 2>&1; then
-    echo "ok    $h: $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$work/$h.log" | awk '{print $2}') executions in ${secs}s"
+    echo "ok    $h: $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$work/$h.log" | awk '{print $2}') executions in ${secs}s, peak RSS $(grep -m1 -o 'stat::peak_rss_mb: [0-9]*' "$work/$h.log" | awk '{print $2}') MB"
   else
     echo "FAIL  $h (log follows)"; grep -v -E '^#[0-9]+|NEW_FUNC|^INFO' "$work/$h.log" | tail -n 40
     for a in "$work/$h"-*; do [ -f "$a" ] && { mkdir -p "$b/smoke-findings"; cp "$a" "$b/smoke-findings/"; echo "      input kept: $b/smoke-findings/$(basename "$a")"; }; done
