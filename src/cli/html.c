@@ -10,12 +10,28 @@
  * and opened anywhere. When drawing finishes the script sets
  * data-rendered="N" (N marks drawn) on <body>: tests load the page in
  * headless Chromium and fail on a JavaScript error or an empty drawing.
+ *
+ * Long executions (a hang runs to the step bound: 100,000 steps) stay small
+ * because repetition is folded here, before the page is written: a block of
+ * up to MAX_PERIOD events that repeats at least MIN_REPS times in a row is
+ * written once, followed by one row "×N, the same loop (steps a-b)". Raw
+ * addresses in event texts are named through ipf__name_addr (names.h); two
+ * threads with the same name get distinct lane titles ("worker #2"); lanes
+ * are as wide as nine labels in ten need (170 to 340 px), and labels are cut
+ * only at the lane's width (the tooltip has the whole text).
  */
+#include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "campaign.h"
 #include "ipcfault/run.h"
+#include "../sched/names.h"
+
+#define MAX_PERIOD 32
+#define MIN_REPS 3
 
 static void js_string(FILE *o, const char *s) {
   fputc('"', o);
@@ -44,7 +60,10 @@ static void html_text(FILE *o, const char *s) {
 static const char *page_script =
   "(function(){\n"
   "var d=JSON.parse(document.getElementById('ipf-data').textContent);\n"
-  "var NS='http://www.w3.org/2000/svg', LANE=170, ROW=22, TOP=40, LEFT=60;\n"
+  "var lens=d.events.filter(function(e){return !e.rep;}).map(function(e){return e.text.length;}).sort(function(a,b){return a-b;});\n"
+  "var wide=lens.length?lens[Math.floor(lens.length*0.9)]:8;\n"
+  "var NS='http://www.w3.org/2000/svg', LANE=Math.max(170,Math.min(340,30+6.6*wide)), ROW=22, TOP=40, LEFT=60;\n"
+  "var CUT=Math.floor((LANE-30)/6.6);\n"
   "var svg=document.getElementById('lanes');\n"
   "var W=LEFT+LANE*d.threads.length+20, H=TOP+ROW*d.events.length+20;\n"
   "svg.setAttribute('width',W); svg.setAttribute('height',H); svg.setAttribute('viewBox','0 0 '+W+' '+H);\n"
@@ -55,20 +74,71 @@ static const char *page_script =
   "var color={sync:'#2b6cb0',mem:'#718096',io:'#2f855a',fault:'#c05621',fail:'#c53030',note:'#6b46c1'};\n"
   "d.threads.forEach(function(n,i){var x=LEFT+i*LANE;el('rect',{x:x+4,y:TOP-30,width:LANE-8,height:H-TOP+20,fill:i%2?'#f7fafc':'#edf2f7',rx:6});"
   "el('text',{x:x+LANE/2,y:TOP-12,'text-anchor':'middle','font-weight':'bold','font-size':13},n);});\n"
-  "var failRow=-1; d.events.forEach(function(e,i){if(kind(e.text)==='fail'&&failRow<0)failRow=i;});\n"
+  "var failRow=-1; d.events.forEach(function(e,i){if(!e.rep&&kind(e.text)==='fail'&&failRow<0)failRow=i;});\n"
   "if(failRow<0&&d.verdict!=='ok')failRow=d.events.length-1;\n"
   "if(failRow>=0)el('rect',{x:2,y:TOP+failRow*ROW-2,width:W-4,height:ROW,fill:'#fed7d7',id:'failing-step'});\n"
   "var drawn=0, last={};\n"
-  "d.events.forEach(function(e,i){var x=LEFT+e.tid*LANE+14, y=TOP+i*ROW+10, k=kind(e.text);\n"
+  "d.events.forEach(function(e,i){var y=TOP+i*ROW+10;\n"
+  "  if(e.rep){var r=el('rect',{x:LEFT,y:y-8,width:W-LEFT-20,height:ROW-4,fill:'#fefcbf',rx:4,'class':'repeat'});\n"
+  "    el('text',{x:LEFT+10,y:y+4,'font-size':11,fill:'#744210'},'\\u00d7'+e.rep.toLocaleString('en')+' more, the same loop of '+e.len+' step'+(e.len>1?'s':'')+' (steps '+e.from+'\\u2013'+e.to+')');drawn++;return;}\n"
+  "  var x=LEFT+e.tid*LANE+14, k=kind(e.text);\n"
   "  el('text',{x:6,y:y+4,'font-size':10,fill:'#a0aec0'},String(e.step));\n"
   "  if(last[e.tid]!==undefined)el('line',{x1:x,y1:last[e.tid],x2:x,y2:y,stroke:'#cbd5e0'});\n"
   "  last[e.tid]=y;\n"
   "  var c=el('circle',{cx:x,cy:y,r:k==='fault'||k==='fail'?6:4,fill:color[k],'class':'mark '+k});\n"
   "  var tt=document.createElementNS(NS,'title');tt.textContent='step '+e.step+', '+d.threads[e.tid]+': '+e.text;c.appendChild(tt);\n"
-  "  var t=e.text.length>22?e.text.slice(0,21)+'\\u2026':e.text;\n"
+  "  var t=e.text.length>CUT?e.text.slice(0,CUT-1)+'\\u2026':e.text;\n"
   "  el('text',{x:x+10,y:y+4,'font-size':11,fill:k==='fail'?'#c53030':'#1a202c'},t);drawn++;});\n"
   "document.body.setAttribute('data-rendered',String(drawn));\n"
   "})();\n";
+
+/* The event text with every raw address ("0x55d0c3a2b4c0") named. */
+static void named_text(const char *in, char *out, size_t cap) {
+  size_t o = 0;
+  while (*in && o + 1 < cap) {
+    if (in[0] == '0' && in[1] == 'x' && isxdigit((unsigned char)in[2]) && (o == 0 || !isalnum((unsigned char)out[o - 1]))) {
+      char *end;
+      unsigned long long a = strtoull(in, &end, 16);
+      char nb[128];
+      const char *n = ipf__name_addr((const void *)(uintptr_t)a, nb, sizeof nb);
+      int k = snprintf(out + o, cap - o, "%s", n);
+      if (k < 0) break;
+      o += (size_t)k < cap - o ? (size_t)k : cap - o - 1;
+      in = end;
+    } else {
+      out[o++] = *in++;
+    }
+  }
+  out[o] = 0;
+}
+
+static int same_event(const ipf_event *a, const ipf_event *b) {
+  return a->tid == b->tid && !strcmp(a->text, b->text);
+}
+
+/* The shortest period p <= MAX_PERIOD at which events [i, ...) repeat at
+ * least MIN_REPS times; *reps is how many whole times. 0 when none. */
+static size_t period_at(const ipf_event *ev, size_t n, size_t i, size_t *reps) {
+  for (size_t p = 1; p <= MAX_PERIOD && i + p * MIN_REPS <= n; p++) {
+    size_t r = 1;
+    while (i + (r + 1) * p <= n) {
+      size_t k = 0;
+      while (k < p && same_event(&ev[i + k], &ev[i + r * p + k])) k++;
+      if (k < p) break;
+      r++;
+    }
+    if (r >= MIN_REPS) { *reps = r; return p; }
+  }
+  return 0;
+}
+
+static void write_event(FILE *o, int first, const ipf_event *e) {
+  char t[sizeof e->text + 256];
+  named_text(e->text, t, sizeof t);
+  fprintf(o, "%s{\"step\":%ld,\"tid\":%d,\"text\":", first ? "" : ",", e->step, e->tid);
+  js_string(o, t);
+  fputc('}', o);
+}
 
 int ipf__write_html(const char *path, const ipf_scenario *sc, const ipf_result *r, const char *schedule) {
   FILE *o = fopen(path, "w");
@@ -99,13 +169,22 @@ int ipf__write_html(const char *path, const ipf_scenario *sc, const ipf_result *
   fprintf(o, ",\"verdict\":\"%s\",\"threads\":[", r->verdict == IPF_VERDICT_OK ? "ok" : "bug");
   for (int i = 0; i < r->nthreads && i < 64; i++) {
     if (i) fputc(',', o);
-    js_string(o, r->thread_names[i]);
+    int dup = 0;
+    for (int j = 0; j < r->nthreads && j < 64; j++)
+      if (j != i && !strcmp(r->thread_names[i], r->thread_names[j])) dup = 1;
+    char t[48];
+    snprintf(t, sizeof t, dup ? "%s #%d" : "%s", r->thread_names[i], i);
+    js_string(o, t);
   }
   fprintf(o, "],\"events\":[");
-  for (size_t i = 0; i < r->nevents; i++) {
-    fprintf(o, "%s{\"step\":%ld,\"tid\":%d,\"text\":", i ? "," : "", r->events[i].step, r->events[i].tid);
-    js_string(o, r->events[i].text);
-    fputc('}', o);
+  int first = 1;
+  for (size_t i = 0; i < r->nevents;) {
+    size_t reps = 0, p = period_at(r->events, r->nevents, i, &reps);
+    if (!p) { write_event(o, first, &r->events[i]); first = 0; i++; continue; }
+    for (size_t k = 0; k < p; k++) { write_event(o, first, &r->events[i + k]); first = 0; }
+    fprintf(o, ",{\"rep\":%zu,\"len\":%zu,\"from\":%ld,\"to\":%ld}", reps - 1, p,
+            r->events[i + p].step, r->events[i + reps * p - 1].step);
+    i += reps * p;
   }
   fprintf(o, "]}</script>\n<script>\n%s</script>\n</body></html>\n", page_script);
   return fclose(o) == 0 ? 0 : -1;

@@ -33,6 +33,15 @@ timeout 90 "$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-f
   --disable-component-update --disable-sync --user-data-dir="$tmp/profile" --window-size=1000,900 \
   --screenshot="$tmp/shot.png" "file://$tmp/page.html" >/dev/null 2>&1
 [ "$(stat -c %s "$tmp/shot.png" 2>/dev/null || echo 0)" -gt 10000 ] && ok "screenshot rendered to PNG" || bad "no screenshot"
+# a long hang: an EINTR on every write, retried until the step bound
+# (100,000 steps). Repetition is folded, so the page stays small and renders.
+s=$("$cli" explore pipe/framed --fault 'ipf/io/write=eintr' --runs 3 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["schedule"])')
+"$cli" replay pipe/framed --fault 'ipf/io/write=eintr' --schedule "$s" --html "$tmp/hang.html" >/dev/null 2>&1
+size=$(stat -c %s "$tmp/hang.html" 2>/dev/null || echo 0)
+[ "$size" -gt 0 ] && [ "$size" -lt 200000 ] && ok "100,000-step hang: page of $size bytes" || bad "hang page is $size bytes"
+n=$(rendered "$tmp/hang.html")
+[ -n "$n" ] && [ "$n" -gt 0 ] && ! grep -q "Uncaught" "$tmp/log" && ok "hang page rendered ($n marks)" || bad "hang page did not render"
+render "$tmp/hang.html" | grep -q 'more, the same loop of' && ok "hang: repeated steps collapsed into one row" || bad "hang: no collapsed row"
 # negative control: a page whose script throws must not pass
 sed 's/var d=JSON.parse/var d=JSON.parse(undefinedThing)||JSON.parse/' "$tmp/page.html" >"$tmp/broken.html"
 n=$(rendered "$tmp/broken.html")
