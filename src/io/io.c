@@ -691,7 +691,9 @@ int ipf_open(const char *path, int flags, mode_t mode) {
  *  - the owner (the process that chose the name) removes the whole parent
  *    at exit, and ipf_tmpdir_cleanup does it from a signal path, so what a
  *    killed child left is gone too;
- *  - a child whose owner is already gone removes the parent itself.
+ *  - a child whose owner is already gone removes the parent itself;
+ *  - a parent whose process died without cleanup (a crash) is removed by
+ *    the next process that loads the library.
  * The parent's name is unpredictable (getrandom) and a parent that exists
  * already is used only if it is a directory of ours with mode 0700.
  * Slots of the still-to-remove list are claimed with a CAS, so threads of
@@ -704,9 +706,33 @@ static pid_t tmp_owner;
 
 static void tmpdirs_at_exit(void);
 
+static void rm_tree_at(int parent, const char *name);
+
+/* Parents left by processes of ours that died without cleaning up (a crash,
+ * abort, SIGKILL): removed by the next process that loads the library. */
+static void sweep_dead_parents(const char *base) {
+  int dfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return;
+  DIR *d = fdopendir(dfd);
+  if (!d) { close(dfd); return; }
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    long pid;
+    unsigned r;
+    char tail;
+    if (sscanf(e->d_name, "ipcfault-%ld-%8x%c", &pid, &r, &tail) != 2 || strlen(e->d_name) < 20 || pid <= 0) continue;
+    struct stat st;
+    if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;     /* alive, or not ours to ask */
+    rm_tree_at(dfd, e->d_name);
+  }
+  closedir(d);
+}
+
 __attribute__((constructor)) static void tmp_base_init(void) {
   const char *base = getenv("TMPDIR");
   if (!base || !*base || strlen(base) > 40) base = "/tmp";
+  sweep_dead_parents(base);
   unsigned r = 0;
   if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) r = (unsigned)time(NULL) ^ (unsigned)getpid() << 16;
   tmp_owner = getpid();
