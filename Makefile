@@ -53,6 +53,9 @@ clean:
 # growth); not for CI. Two at a time: about 40 minutes for the 10 harnesses.
 .PHONY: fuzz-smoke fuzz-long fuzz fuzz-measure clean-fuzz
 LONG_SECONDS ?= 600
+# A harness whose RSS passes this fails the run (libFuzzer's -rss_limit_mb).
+# ASan's quarantine alone may hold 256 MB by default: 64 MB here.
+LONG_RSS_MB ?= 400
 FUZZ_BUILD ?= build-fuzz
 SMOKE_SECONDS ?= 15
 SEEDS ?= 5
@@ -66,7 +69,8 @@ fuzz-smoke: deps $(FUZZ_BUILD)/CMakeCache.txt
 
 fuzz-long: deps $(FUZZ_BUILD)/CMakeCache.txt
 	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_all
-	@SMOKE_SECONDS=$(LONG_SECONDS) fuzz/smoke.sh $(FUZZ_BUILD)
+	@ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:quarantine_size_mb=64} SMOKE_RSS_MB=$(LONG_RSS_MB) \
+	  SMOKE_SECONDS=$(LONG_SECONDS) fuzz/smoke.sh $(FUZZ_BUILD)
 
 fuzz: deps
 	@[ -n "$(TARGET)" ] || { echo "usage: make fuzz TARGET=fuzz_plan|fuzz_schedule|fuzz_frame|fuzz_results|fuzz_sched_FAMILY [SECONDS=N]" >&2; exit 2; }
