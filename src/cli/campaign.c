@@ -869,6 +869,7 @@ static const char *campaign_help =
   "  --tap             TAP on stdout instead of the summary\n"
   "  --json            the results JSON (schema ipcfault.campaign/1) on stdout\n"
   "  --no-shrink       keep schedules as found\n"
+  "  --fiu             the libfiu bridge on (as IPCFAULT_FIU=1)\n"
   "  -q, --quiet       no progress line\n"
   "\n"
   "A scenario passes when the campaign agrees with its expected verdict: a bug\n"
@@ -936,6 +937,7 @@ int ipf__cmd_campaign(int argc, char **argv) {
     else if (!strcmp(a, "--tap")) O.tap = 1;
     else if (!strcmp(a, "--json")) O.json = 1;
     else if (!strcmp(a, "--no-shrink")) O.shrink = 0;
+    else if (!strcmp(a, "--fiu")) ipf_fiu_enable();       /* the cells inherit it */
     else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) O.quiet = 1;
     else if (a[0] == '-') die_usage("campaign: unknown option '%s' (see 'ipcfault campaign --help')", a);
     else if (npats < 256) pats[npats++] = a;

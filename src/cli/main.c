@@ -107,6 +107,8 @@ static const char *help_text =
   "                             scenario's default plan; none: no faults\n"
   "  --fault 'SITE=TERMS'       add one chain, e.g. 'ipf/io/read=2*off->30%short->eof'\n"
   "                             (repeatable; replaces that site's chain)\n"
+  "  --fiu                      let libfiu's fiu_enable() decide at sites the plan leaves\n"
+  "                             off (opt-in, as IPCFAULT_FIU=1; --fiu-ctrl implies it)\n"
   "  --fiu-ctrl                 let fiu-ctrl reach this process: creates\n"
   "                             ${TMPDIR:-/tmp}/fiu-ctrl-PID.in/.out, removed at exit\n"
   "                             (also: IPCFAULT_FIU_CTRL=1); works on sweep too\n"
@@ -308,6 +310,7 @@ static void parse(int argc, char **argv, struct opts *o) {
       o->faults[o->nfaults++] = v;
       i++;
     } else if (!strcmp(a, "--fiu-ctrl")) o->fiu_ctrl = 1;
+    else if (!strcmp(a, "--fiu")) ipf_fiu_enable();
     else if (!strcmp(a, "--site")) {
       if (!v) usage_error("--site needs a site name or glob, e.g. 'ipf/io/*'");
       o->site_glob = v;

@@ -93,5 +93,17 @@ n=$(fired closed ipf/sync/cond_wait) && [ "$n" -eq 0 ] && ok || bad "fired ${n:-
 "$cli" run shm/condvar --fiu-ctrl --max-steps 100000 >/dev/null 2>&1; rc=$?
 [ $rc -eq 0 ] && [ -z "$(ls "$dir" | grep fiu-ctrl)" ] && ok || bad "run --fiu-ctrl: rc $rc, left: $(ls "$dir")"
 
+# 6. the bridge is opt-in: a failpoint libfiu enables from the start (fiu-run)
+#    fires only with --fiu or IPCFAULT_FIU=1
+if command -v fiu-run >/dev/null; then
+  fires() { "$@" explore pipe/framed --plan none --runs 5 2>&1 | grep -o 'ipf/io/read [0-9]*' | awk '{print $2}'; }
+  n=$(fires fiu-run -x -c 'enable name=ipf/io/read' "$cli")
+  [ -z "$n" ] && ok || bad "the bridge is off by default, yet ipf/io/read fired $n times"
+  n=$(IPCFAULT_FIU=1 fires fiu-run -x -c 'enable name=ipf/io/read' "$cli")
+  [ -n "$n" ] && [ "$n" -gt 0 ] && ok || bad "IPCFAULT_FIU=1: ipf/io/read never fired"
+  n=$(fiu-run -x -c 'enable name=ipf/io/read' "$cli" explore pipe/framed --plan none --fiu --runs 5 2>&1 | grep -o 'ipf/io/read [0-9]*' | awk '{print $2}')
+  [ -n "$n" ] && [ "$n" -gt 0 ] && ok || bad "--fiu: ipf/io/read never fired"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
