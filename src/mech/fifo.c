@@ -60,24 +60,27 @@ int ipf_fifo_open_reader(const char *path, int nwriters, ipf_fifo_reader_t **out
 #endif
   ipf_fifo_reader_t *r = calloc(1, sizeof *r);
   if (!r) return -ENOMEM;
+  /* adopted at once: the opens below are scheduling points, where an
+   * execution can be abandoned (the open-order deadlock); freed for it then,
+   * its fds reaped by io.c */
+  ipf__exec_adopt(r, free);
   r->keep = -1;
   r->nwriters = nwriters;
   int flags = O_RDONLY | O_NONBLOCK;
   if (IPF_BUG(IPF_BUG_FIFO_BLOCKING_OPEN))
     flags = O_RDONLY;   /* BUG: a blocking open waits for a writer; two peers that both open their read end first wait for each other */
   r->fd = ipf_open(path, flags, 0);
-  if (r->fd < 0) { int e = r->fd; free(r); return e; }
+  if (r->fd < 0) { int e = r->fd; ipf__exec_disown(r); free(r); return e; }
   if (IPF_BUG(IPF_BUG_FIFO_EARLY_EOF)) {
     /* BUG: no write end of its own: end of file comes whenever no writer
      * happens to be open, even if one has not written yet. */
   } else {
     r->keep = ipf_open(path, O_WRONLY | O_NONBLOCK, 0);   /* our reader is open: cannot ENXIO */
-    if (r->keep < 0) { int e = r->keep; ipf_close(r->fd); free(r); return e; }
+    if (r->keep < 0) { int e = r->keep; ipf_close(r->fd); ipf__exec_disown(r); free(r); return e; }
   }
   int rc = set_blocking(r->fd);
   if (rc < 0) { ipf_fifo_close_reader(r); return rc; }
   if (r->keep >= 0) set_blocking(r->keep);
-  ipf__exec_adopt(r, free);    /* freed for an abandoned execution; its fds are reaped by io.c */
   *out = r;
   return 0;
 }

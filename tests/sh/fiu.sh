@@ -95,7 +95,8 @@ n=$(fired closed ipf/sync/cond_wait) && [ "$n" -eq 0 ] && ok || bad "fired ${n:-
 
 # 6. the bridge is opt-in: a failpoint libfiu enables from the start (fiu-run)
 #    fires only with --fiu or IPCFAULT_FIU=1
-if command -v fiu-run >/dev/null; then
+# (not under ASan: fiu-run's LD_PRELOAD would come before the ASan runtime)
+if command -v fiu-run >/dev/null && fiu-run -x "$cli" list >/dev/null 2>&1; then
   fires() { "$@" explore pipe/framed --plan none --runs 5 2>&1 | grep -o 'ipf/io/read [0-9]*' | awk '{print $2}'; }
   n=$(fires fiu-run -x -c 'enable name=ipf/io/read' "$cli")
   [ -z "$n" ] && ok || bad "the bridge is off by default, yet ipf/io/read fired $n times"
