@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fnmatch.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -41,7 +42,8 @@
 #define EXIT_BUG 1
 #define EXIT_USAGE 2
 
-static const char *prog = "ipcfault";
+static const char *prog = "ipcfault";  /* the binary's base name (ipf__prog) */
+static char help_hint[200] = "";        /* " (see 'ipcfault run --help')" */
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...) {
@@ -49,74 +51,10 @@ static void usage_error(const char *fmt, ...) {
   va_start(ap, fmt);
   fprintf(stderr, "%s: ", prog);
   vfprintf(stderr, fmt, ap);
-  fprintf(stderr, " (see '%s --help')\n", prog);
+  fprintf(stderr, "%s\n", help_hint);
   va_end(ap);
   exit(EXIT_USAGE);
 }
-
-static const char *help_text =
-  "usage: ipcfault COMMAND [ARGS]\n"
-  "\n"
-  "Run the catalog's communication mechanisms and their bugs under a\n"
-  "controlled scheduler; find races, deadlocks and hangs; replay them exactly.\n"
-  "\n"
-  "commands:\n"
-  "  list [--verbose]                 every scenario and its expected verdict\n"
-  "                                   (--verbose: and its default fault plan)\n"
-  "  sites                            every fault site and its sweep fault\n"
-  "  run SCENARIO [options]           one execution\n"
-  "  explore SCENARIO [options]       up to --runs executions, stop at the first bug\n"
-  "  replay SCENARIO --schedule S     reproduce an execution exactly (--trace to see it;\n"
-  "                                   give the same --plan/--fault as the recording)\n"
-  "  sweep SCENARIO [--site GLOB]     fail the Nth call of each site, N = 1, 2, ...,\n"
-  "                                   once transient, once persistent; table of outcomes\n"
-  "  campaign [SCENARIO|GLOB ...]     many scenarios and strategies, fork-isolated: crashes\n"
-  "                                   and hangs become findings; dedup, shrink, reports\n"
-  "                                   ('ipcfault campaign --help')\n"
-  "  merge DIR...                     combine sharded campaign results\n"
-  "  exec [options] -- PROGRAM [ARGS]  explore an unmodified pthread program ('ipcfault exec --help')\n"
-  "  help                             this text\n"
-  "\n"
-  "options:\n"
-  "  --strategy random|pct|rr|dfs  how the scheduler chooses (default random; explore: pct);\n"
-  "                             dfs (explore): search every schedule systematically\n"
-  "  --preemptions K            dfs: preemption bound, searched 0, 1, ..., K (default 2)\n"
-  "  --bound-exact              dfs: search at bound K only\n"
-  "  --max-faults F             dfs: faults fired per execution at most (default 1)\n"
-  "  --depth D                  PCT bug depth (default 3)\n"
-  "  --seed N                   first seed (default 1)\n"
-  "  --runs N                   explore: executions at most (default 1000; dfs: 200000)\n"
-  "  --mode controlled|chaos    controlled scheduler (default) or free threads with\n"
-  "                             seeded random delays\n"
-  "  --max-steps N              step bound; past it the run is a hang (default 100000)\n"
-  "  --schedule S               replay: the schedule string explore printed\n"
-  "  --bytes FILE               replay: take the decisions from a fuzzer's input\n"
-  "                             file (strategy bytes); prints its schedule string\n"
-  "  --trace                    print the interleaving as a swimlane\n"
-  "  --html FILE                replay: also write the swimlane as a self-contained page\n"
-  "  --isolate                  run the executions in a forked child: a crash (SIGSEGV,\n"
-  "                             abort) in the code under test is reported as a bug with\n"
-  "                             its replay line instead of killing ipcfault\n"
-  "  --timeout SEC              with --isolate: no progress for SEC seconds is a hang\n"
-  "  --json                     print one JSON object instead of text\n"
-  "\n"
-  "fault options (run, explore, replay):\n"
-  "  --plan FILE|none           fault plan file (faults/*.plan) instead of the\n"
-  "                             scenario's default plan; none: no faults\n"
-  "  --fault 'SITE=TERMS'       add one chain, e.g. 'ipf/io/read=2*off->30%short->eof'\n"
-  "                             (repeatable; replaces that site's chain)\n"
-  "  --fiu-ctrl                 let fiu-ctrl reach this process: creates\n"
-  "                             ${TMPDIR:-/tmp}/fiu-ctrl-PID.in/.out, removed at exit\n"
-  "                             (also: IPCFAULT_FIU_CTRL=1); works on sweep too\n"
-  "\n"
-  "sweep options:\n"
-  "  --site GLOB                sites to sweep (default: every site the scenario\n"
-  "                             calls, except ipf/sched/point)\n"
-  "  --action TERM              fault to inject (default per site: error(EIO),\n"
-  "                             throw at ipf/pool/task, spurious at ipf/sync/cond_wait)\n"
-  "  --max-n N                  give up on a site at its Nth call (default 1000)\n"
-  "\n"
-  "exit codes: 0 nothing found, 1 bug found, 2 bad usage or error\n";
 
 #define MAX_FAULTS 64
 
@@ -172,7 +110,7 @@ static void setup_signals(void) {
 }
 
 static long parse_num(const char *opt, const char *v, long min, long max) {
-  return ipf__cli_number(prog, opt, v, min, max, " (see 'ipcfault --help')");
+  return ipf__cli_number(prog, opt, v, min, max, help_hint);
 }
 
 static uint64_t parse_seed(const char *v) {
@@ -201,44 +139,210 @@ static const char *expect_name(ipf_expect e) {
   return e == IPF_EXPECT_OK ? "ok" : e == IPF_EXPECT_BUG ? "bug" : "tsan";
 }
 
-static void parse(int argc, char **argv, struct opts *o) {
+/* ---- help ------------------------------------------------------------------------ */
+
+static const char *help_text =
+  "usage: %s COMMAND [ARGS]\n"
+  "\n"
+  "Run the catalog's communication mechanisms and their bugs under a\n"
+  "controlled scheduler; find races, deadlocks and hangs; replay them exactly.\n"
+  "\n"
+  "commands ('%s COMMAND --help' for each one's options):\n"
+  "  list [--verbose]                 every scenario and its expected verdict\n"
+  "  sites                            every fault site and its sweep fault\n"
+  "  run SCENARIO [options]           one execution\n"
+  "  explore SCENARIO [options]       up to --runs executions, stop at the first bug\n"
+  "  replay SCENARIO --schedule S     reproduce an execution exactly\n"
+  "  sweep SCENARIO [--site GLOB]     fail the Nth call of each site, N = 1, 2, ...\n"
+  "  campaign [SCENARIO|GLOB ...]     many scenarios and strategies, fork-isolated\n"
+  "  merge DIR...                     combine sharded campaign results\n"
+  "  exec [options] [--] PROGRAM [ARGS]  explore an unmodified pthread program\n"
+  "  help [COMMAND]                   this text, or a command's\n"
+  "  --version                        the kit's version\n"
+  "\n"
+  "Options take '--opt VALUE' or '--opt=VALUE' and may be abbreviated to any\n"
+  "unique prefix; '--' ends the options.\n"
+  "exit codes: 0 nothing found, 1 bug found, 2 bad usage or error\n";
+
+#define H_SCHED \
+  "  --strategy random|pct|rr   how the scheduler chooses (default random; explore: pct)\n" \
+  "  --depth D                  PCT bug depth (default 3)\n" \
+  "  --seed N                   first seed (default 1)\n" \
+  "  --mode controlled|chaos    controlled scheduler (default) or free threads with\n" \
+  "                             seeded random delays\n" \
+  "  --max-steps N              step bound; past it the run is a hang (default 100000)\n"
+#define H_ISOLATE \
+  "  --isolate                  run the executions in a forked child: a crash (SIGSEGV,\n" \
+  "                             abort) in the code under test is reported as a bug with\n" \
+  "                             its replay line instead of killing the command\n" \
+  "  --timeout SEC              with --isolate: no progress (no new decision, no new\n" \
+  "                             execution) for SEC seconds is a hang\n"
+#define H_FAULT \
+  "  --plan FILE|none           fault plan file (faults/*.plan) instead of the\n" \
+  "                             scenario's default plan; none: no faults\n" \
+  "  --fault 'SITE=TERMS'       add one chain, e.g. 'ipf/io/read=2*off->30%%short->eof'\n" \
+  "                             (repeatable; replaces that site's chain)\n" \
+  "  --fiu-ctrl                 let fiu-ctrl reach this process: creates\n" \
+  "                             ${TMPDIR:-/tmp}/fiu-ctrl-PID.in/.out, removed at exit\n" \
+  "                             (also: IPCFAULT_FIU_CTRL=1)\n"
+#define H_TAIL "  --json                     print one JSON object instead of text\n" \
+  "\nexit codes: 0 nothing found, 1 bug found, 2 bad usage or error\n"
+
+static const char *help_list =
+  "usage: %s list [--verbose] [--json]\n\nEvery scenario, its expected verdict (ok, bug, tsan) and summary.\n\n"
+  "  -v, --verbose              also each scenario's default fault plan\n"
+  "  --json                     {\"scenarios\":[{name, expect, summary, plan}]}\n";
+static const char *help_sites =
+  "usage: %s sites [--json]\n\nEvery fault site, the fault sweep injects there by default, and what it does.\n";
+static const char *help_run =
+  "usage: %s run SCENARIO [options]\n\nOne execution of SCENARIO; prints its verdict, and a replay line for a bug.\n\n"
+  H_SCHED "  --trace                    print the interleaving as a swimlane\n" H_ISOLATE H_FAULT H_TAIL;
+static const char *help_explore =
+  "usage: %s explore SCENARIO [options]\n\nUp to --runs executions (seeds derived from --seed); stops at the first bug and\n"
+  "prints what happened and the line that replays it. SIGINT stops after the\n"
+  "current execution and reports what was done.\n\n"
+  "  --runs N                   executions at most (default 1000; dfs: 200000)\n"
+  "  --strategy dfs             search every schedule systematically (explore only):\n"
+  "  --preemptions K            dfs: preemption bound, searched 0, 1, ..., K (default 2)\n"
+  "  --bound-exact              dfs: search at bound K only\n"
+  "  --max-faults F             dfs: faults fired per execution at most (default 1)\n"
+  H_SCHED "  --trace                    print the whole interleaving of the bug found\n" H_ISOLATE H_FAULT H_TAIL;
+static const char *help_replay =
+  "usage: %s replay SCENARIO --schedule S [options]\n\nReproduce one execution exactly from the schedule string a bug report printed;\n"
+  "give the same --plan/--fault as the recording (the schedule's hash covers them).\n\n"
+  "  --schedule S               the schedule string\n"
+  "  --bytes FILE               take the decisions from a fuzzer's input file\n"
+  "                             (strategy bytes); prints its schedule string\n"
+  "  --max-steps N              step bound (default: the one the schedule recorded)\n"
+  "  --trace                    print the interleaving as a swimlane\n"
+  "  --html FILE                also write the swimlane as a self-contained page\n"
+  H_ISOLATE H_FAULT H_TAIL;
+static const char *help_sweep =
+  "usage: %s sweep SCENARIO [options]\n\nFail the Nth call of each fault site, N = 1, 2, ..., once transient and once\n"
+  "persistent; prints a table of outcomes and the replay line of each row's first bug.\n\n"
+  "  --site GLOB                sites to sweep (default: every site the scenario\n"
+  "                             calls, except ipf/sched/point)\n"
+  "  --action TERM              fault to inject (default per site: error(EIO),\n"
+  "                             throw at ipf/pool/task, spurious at ipf/sync/cond_wait)\n"
+  "  --max-n N                  give up on a site at its Nth call (default 1000)\n"
+  H_SCHED "  --fiu-ctrl                 let fiu-ctrl reach this process (see run --help)\n" H_TAIL;
+
+/* ---- options: one getopt_long table per command ------------------------------------
+ * Every option of these commands is described once here with the commands
+ * that take it; a command's table is the rows whose mask has it. An option
+ * of another command is then refused by name ("--site goes with sweep"). */
+
+enum { C_LIST = 1, C_SITES = 2, C_RUN = 4, C_EXPLORE = 8, C_REPLAY = 16, C_SWEEP = 32 };
+#define C_EXEC (C_RUN | C_EXPLORE | C_REPLAY)
+#define C_ALL (C_LIST | C_SITES | C_EXEC | C_SWEEP)
+
+enum { O_JSON = 256, O_TRACE, O_BYTES, O_ISOLATE, O_TIMEOUT, O_HTML, O_STRATEGY, O_MODE, O_SEED, O_RUNS,
+       O_DEPTH, O_MAX_STEPS, O_SCHEDULE, O_PLAN, O_FAULT, O_FIU_CTRL, O_SITE, O_ACTION, O_MAX_N,
+       O_PREEMPTIONS, O_MAX_FAULTS, O_BOUND_EXACT };
+
+static const struct { struct option o; unsigned cmds; } opt_rows[] = {
+  { { "help", no_argument, NULL, 'h' }, C_ALL },
+  { { "json", no_argument, NULL, O_JSON }, C_ALL },
+  { { "verbose", no_argument, NULL, 'v' }, C_LIST },
+  { { "trace", no_argument, NULL, O_TRACE }, C_EXEC },
+  { { "html", required_argument, NULL, O_HTML }, C_REPLAY },
+  { { "bytes", required_argument, NULL, O_BYTES }, C_REPLAY },
+  { { "isolate", no_argument, NULL, O_ISOLATE }, C_EXEC },
+  { { "timeout", required_argument, NULL, O_TIMEOUT }, C_EXEC },
+  /* replay takes --strategy and --mode only to refuse them with a reason */
+  { { "strategy", required_argument, NULL, O_STRATEGY }, C_EXEC | C_SWEEP },
+  { { "mode", required_argument, NULL, O_MODE }, C_EXEC | C_SWEEP },
+  { { "seed", required_argument, NULL, O_SEED }, C_EXEC | C_SWEEP },
+  { { "runs", required_argument, NULL, O_RUNS }, C_EXPLORE },
+  { { "preemptions", required_argument, NULL, O_PREEMPTIONS }, C_EXPLORE },
+  { { "max-faults", required_argument, NULL, O_MAX_FAULTS }, C_EXPLORE },
+  { { "bound-exact", no_argument, NULL, O_BOUND_EXACT }, C_EXPLORE },
+  { { "depth", required_argument, NULL, O_DEPTH }, C_RUN | C_EXPLORE | C_SWEEP },
+  { { "max-steps", required_argument, NULL, O_MAX_STEPS }, C_EXEC | C_SWEEP },
+  { { "schedule", required_argument, NULL, O_SCHEDULE }, C_REPLAY },
+  { { "plan", required_argument, NULL, O_PLAN }, C_EXEC },
+  { { "fault", required_argument, NULL, O_FAULT }, C_EXEC },
+  { { "fiu-ctrl", no_argument, NULL, O_FIU_CTRL }, C_EXEC | C_SWEEP },
+  { { "site", required_argument, NULL, O_SITE }, C_SWEEP },
+  { { "action", required_argument, NULL, O_ACTION }, C_SWEEP },
+  { { "max-n", required_argument, NULL, O_MAX_N }, C_SWEEP },
+};
+#define NROWS (sizeof opt_rows / sizeof opt_rows[0])
+
+static const struct { const char *name; unsigned bit; const char **help; } subcommands[] = {
+  { "list", C_LIST, &help_list },       { "sites", C_SITES, &help_sites },
+  { "run", C_RUN, &help_run },          { "explore", C_EXPLORE, &help_explore },
+  { "replay", C_REPLAY, &help_replay }, { "sweep", C_SWEEP, &help_sweep },
+};
+
+static void print_help(const char *text) {
+  printf(text, prog, prog);
+}
+
+/* "run, explore and replay": the commands of mask, for "goes with". */
+static void cmds_of(unsigned mask, char *b, size_t len) {
+  const char *names[8];
+  int n = 0;
+  for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+    if (mask & subcommands[i].bit) names[n++] = subcommands[i].name;
+  size_t o = 0;
+  b[0] = 0;
+  for (int i = 0; i < n && o < len; i++)
+    o += (size_t)snprintf(b + o, len - o, "%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ", names[i]);
+}
+
+static void print_version(void) {
+  if (strcmp(prog, "ipcfault")) printf("%s (ipcfault %s)\n", prog, IPF_VERSION);
+  else printf("ipcfault %s\n", IPF_VERSION);
+}
+
+/* Commands of this file handle their arguments here; the others (campaign,
+ * merge, exec, and whatever is added to `commands` in ipf_main) parse their
+ * own. */
+static void parse(int argc, char **argv, struct opts *o, unsigned bit) {
   memset(o, 0, sizeof *o);
   ipf_config_init(&o->cfg);
   o->runs = 1000;
-  if (argc < 2) usage_error("no command given");
   o->cmd = argv[1];
-  if (!strcmp(o->cmd, "--help") || !strcmp(o->cmd, "-h") || !strcmp(o->cmd, "help")) {
-    fputs(help_text, stdout);
-    exit(0);
-  }
-  if (strcmp(o->cmd, "list") && strcmp(o->cmd, "sites") && strcmp(o->cmd, "run") && strcmp(o->cmd, "explore") &&
-      strcmp(o->cmd, "replay") && strcmp(o->cmd, "sweep"))
-    usage_error("unknown command '%s'", o->cmd);
   o->max_n = 1000;
+  const char *cmd_help = NULL;
+  for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+    if (subcommands[i].bit == bit) cmd_help = *subcommands[i].help;
+  struct option lo[NROWS + 1], all[NROWS + 1];
+  int nlo = 0;
+  for (size_t i = 0; i < NROWS; i++) {
+    all[i] = opt_rows[i].o;
+    if (opt_rows[i].cmds & bit) lo[nlo++] = opt_rows[i].o;
+  }
+  memset(&lo[nlo], 0, sizeof lo[nlo]);
+  memset(&all[NROWS], 0, sizeof all[NROWS]);
   const char *env = getenv("IPCFAULT_FIU_CTRL");
   if (env && *env && strcmp(env, "0")) o->fiu_ctrl = 1;
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(help_text, stdout); exit(0); }
-    else if (!strcmp(a, "--json")) o->json = 1;
-    else if (!strcmp(a, "--trace")) o->trace = 1;
-    else if (!strcmp(a, "--bytes")) {
+  /* getopt_long over argv[1..]: the command is its argv[0] */
+  int ac = argc - 1;
+  char **av = argv + 1;
+  opterr = 0;
+  optind = 1;
+  int c;
+  while ((c = getopt_long(ac, av, bit == C_LIST ? ":hv" : ":h", lo, NULL)) != -1) {
+    const char *v = optarg;
+    if (c == ':') { c = optopt; v = NULL; }      /* the value is missing: each option says what it needs */
+    switch (c) {
+    case 'h': print_help(cmd_help); exit(0);
+    case O_JSON: o->json = 1; break;
+    case 'v': o->verbose = 1; break;
+    case O_TRACE: o->trace = 1; break;
+    case O_BYTES:
       if (!v) usage_error("--bytes needs a file (a fuzzer's input)");
       o->bytes_file = v;
-      i++;
-    } else if (!strcmp(a, "--isolate")) {
-      o->isolate = 1;
-    } else if (!strcmp(a, "--timeout")) {
-      o->timeout_s = parse_num(a, v, 1, 86400);
-      i++;
-    } else if (!strcmp(a, "--html")) {
+      break;
+    case O_ISOLATE: o->isolate = 1; break;
+    case O_TIMEOUT: o->timeout_s = parse_num("--timeout", v, 1, 86400); break;
+    case O_HTML:
       if (!v) usage_error("--html needs a file to write");
       o->html = v;
-      i++;
-    }
-    else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) o->verbose = 1;
-    else if (!strcmp(a, "--strategy")) {
+      break;
+    case O_STRATEGY:
       if (!v) usage_error("--strategy needs a value: random, pct or rr");
       if (!strcmp(v, "random")) o->cfg.strategy = IPF_STRAT_RANDOM;
       else if (!strcmp(v, "pct")) o->cfg.strategy = IPF_STRAT_PCT;
@@ -246,63 +350,76 @@ static void parse(int argc, char **argv, struct opts *o) {
       else if (!strcmp(v, "dfs")) o->cfg.strategy = IPF_STRAT_DFS;
       else usage_error("--strategy: unknown strategy '%s' (random, pct, rr or dfs)", v);
       o->strategy_set = 1;
-      i++;
-    } else if (!strcmp(a, "--mode")) {
+      break;
+    case O_MODE:
       if (!v) usage_error("--mode needs a value: controlled or chaos");
       if (!strcmp(v, "controlled")) o->cfg.mode = IPF_MODE_CONTROLLED;
       else if (!strcmp(v, "chaos")) o->cfg.mode = IPF_MODE_CHAOS;
       else if (!strcmp(v, "plain")) o->cfg.mode = IPF_MODE_PLAIN;
       else usage_error("--mode: unknown mode '%s' (controlled or chaos)", v);
-      i++;
-    } else if (!strcmp(a, "--seed")) { o->cfg.seed = parse_seed(v); i++; }
-    else if (!strcmp(a, "--runs")) { o->runs = parse_num(a, v, 1, 1000000000L); o->runs_set = 1; i++; }
-    else if (!strcmp(a, "--preemptions")) { o->cfg.dfs_preemptions = (int)parse_num(a, v, 0, 64); o->dfs_opt = 1; i++; }
-    else if (!strcmp(a, "--max-faults")) { o->cfg.dfs_max_faults = (int)parse_num(a, v, 0, 64); o->dfs_opt = 1; i++; }
-    else if (!strcmp(a, "--bound-exact")) { o->cfg.dfs_bound_exact = 1; o->dfs_opt = 1; }
-    else if (!strcmp(a, "--depth")) { o->cfg.pct_depth = (int)parse_num(a, v, 1, 16); i++; }
-    else if (!strcmp(a, "--max-steps")) { o->cfg.max_steps = parse_num(a, v, 1, 100000000L); i++; }
-    else if (!strcmp(a, "--schedule")) {
+      break;
+    case O_SEED: o->cfg.seed = parse_seed(v); break;
+    case O_RUNS: o->runs = parse_num("--runs", v, 1, 1000000000L); o->runs_set = 1; break;
+    case O_PREEMPTIONS: o->cfg.dfs_preemptions = (int)parse_num("--preemptions", v, 0, 64); o->dfs_opt = 1; break;
+    case O_MAX_FAULTS: o->cfg.dfs_max_faults = (int)parse_num("--max-faults", v, 0, 64); o->dfs_opt = 1; break;
+    case O_BOUND_EXACT: o->cfg.dfs_bound_exact = 1; o->dfs_opt = 1; break;
+    case O_DEPTH: o->cfg.pct_depth = (int)parse_num("--depth", v, 1, 16); break;
+    case O_MAX_STEPS: o->cfg.max_steps = parse_num("--max-steps", v, 1, 100000000L); break;
+    case O_SCHEDULE:
       if (!v) usage_error("--schedule needs the schedule string explore printed");
       o->cfg.schedule = v;
-      i++;
-    } else if (!strcmp(a, "--plan")) {
+      break;
+    case O_PLAN:
       if (!v) usage_error("--plan needs a plan file (faults/*.plan) or 'none'");
       if (o->plan_file) usage_error("--plan given twice");
       o->plan_file = v;
-      i++;
-    } else if (!strcmp(a, "--fault")) {
+      break;
+    case O_FAULT:
       if (!v) usage_error("--fault needs 'SITE=TERMS', e.g. 'ipf/io/read=short(3)'");
       if (o->nfaults == MAX_FAULTS) usage_error("more than %d --fault options", MAX_FAULTS);
       o->faults[o->nfaults++] = v;
-      i++;
-    } else if (!strcmp(a, "--fiu-ctrl")) o->fiu_ctrl = 1;
-    else if (!strcmp(a, "--site")) {
+      break;
+    case O_FIU_CTRL: o->fiu_ctrl = 1; break;
+    case O_SITE:
       if (!v) usage_error("--site needs a site name or glob, e.g. 'ipf/io/*'");
       o->site_glob = v;
-      i++;
-    } else if (!strcmp(a, "--action")) {
+      break;
+    case O_ACTION:
       if (!v) usage_error("--action needs a term, e.g. 'error(EIO)' or 'eof'");
       o->action = v;
-      i++;
-    } else if (!strcmp(a, "--max-n")) { o->max_n = parse_num(a, v, 1, 1000000L); o->max_n_set = 1; i++; }
-    else if (a[0] == '-') usage_error("unknown option '%s'", a);
-    else if (!o->scenario) o->scenario = a;
-    else usage_error("unexpected argument '%s'", a);
+      break;
+    case O_MAX_N: o->max_n = parse_num("--max-n", v, 1, 1000000L); o->max_n_set = 1; break;
+    default: {
+      /* not this command's: another command's option, by name, or unknown */
+      const char *arg = optind - 1 < ac ? av[optind - 1] : NULL;
+      const struct option *other = arg ? ipf__opt_find(arg, all) : NULL;
+      if (other && !ipf__opt_find(arg, lo)) {
+        unsigned mask = 0;
+        for (size_t i = 0; i < NROWS; i++) if (!strcmp(opt_rows[i].o.name, other->name)) mask = opt_rows[i].cmds;
+        if (bit == C_SWEEP && (other->val == O_PLAN || other->val == O_FAULT))
+          usage_error("sweep injects its own fault (--action); --plan and --fault go with run, explore and replay");
+        if (other->val == O_PLAN || other->val == O_FAULT) usage_error("--plan and --fault go with run, explore and replay");
+        if (other->val == O_ISOLATE || other->val == O_TIMEOUT) usage_error("--isolate and --timeout go with run, explore and replay");
+        char names[128];
+        cmds_of(mask, names, sizeof names);
+        usage_error("--%s goes with %s", other->name, names);
+      }
+      char why[700];
+      usage_error("%s", ipf__opt_bad(arg, optopt, lo, why, sizeof why));
+    }
+    }
   }
-  int is_list = !strcmp(o->cmd, "list") || !strcmp(o->cmd, "sites");
+  for (int i = optind; i < ac; i++) {
+    if (!o->scenario && bit != C_LIST && bit != C_SITES) o->scenario = av[i];
+    else usage_error("unexpected argument '%s'", av[i]);
+  }
+  int is_list = bit == C_LIST || bit == C_SITES;
   if (!is_list && !o->scenario)
-    usage_error("%s needs a SCENARIO ('ipcfault list' shows them)", o->cmd);
-  if (is_list && o->scenario) usage_error("unexpected argument '%s'", o->scenario);
-  if (is_list && (o->plan_file || o->nfaults)) usage_error("--plan and --fault go with run, explore and replay");
-  int is_sweep = !strcmp(o->cmd, "sweep");
-  if (is_sweep && (o->plan_file || o->nfaults))
-    usage_error("sweep injects its own fault (--action); --plan and --fault go with run, explore and replay");
-  if (!is_sweep && (o->site_glob || o->action || o->max_n_set))
-    usage_error("%s goes with sweep", o->site_glob ? "--site" : o->action ? "--action" : "--max-n");
-  if (!strcmp(o->cmd, "explore") || is_sweep) loop_command = 1;
+    usage_error("%s needs a SCENARIO ('%s list' shows them)", o->cmd, prog);
+  int is_sweep = bit == C_SWEEP;
+  if (bit == C_EXPLORE || is_sweep) loop_command = 1;
   if (o->bytes_file) {
     /* a fuzzer's input file is the choice stream itself (IPF_STRAT_BYTES) */
-    if (strcmp(o->cmd, "replay")) usage_error("--bytes goes with replay");
     if (o->cfg.schedule) usage_error("--schedule and --bytes: give one");
     FILE *f = fopen(o->bytes_file, "rb");
     if (!f) usage_error("--bytes %s: %s", o->bytes_file, strerror(errno));
@@ -312,24 +429,17 @@ static void parse(int argc, char **argv, struct opts *o) {
     o->cfg.bytes = buf;
     o->cfg.schedule = "";   /* passes the check below; the strategy is bytes */
   }
-  if (!strcmp(o->cmd, "replay")) {
+  if (bit == C_REPLAY) {
     if (!o->cfg.schedule) usage_error("replay needs --schedule STRING");
     if (o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("replay works in controlled mode only");
     if (o->strategy_set) usage_error("replay takes its decisions from --schedule, not --strategy");
     o->cfg.strategy = o->bytes_file ? IPF_STRAT_BYTES : IPF_STRAT_REPLAY;
-  } else if (o->cfg.schedule) {
-    usage_error("--schedule goes with replay");
   }
-  if (o->html && strcmp(o->cmd, "replay")) {
-    usage_error("--html goes with replay");
-  }
-  if ((o->isolate || o->timeout_s) && (is_sweep || is_list))
-    usage_error("--isolate and --timeout go with run, explore and replay");
   if (o->timeout_s && !o->isolate) usage_error("--timeout needs --isolate (a hang in-process cannot be interrupted)");
   if (o->isolate && o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("--isolate works in controlled mode");
-  if (!strcmp(o->cmd, "explore") && !o->strategy_set) o->cfg.strategy = IPF_STRAT_PCT;
+  if (bit == C_EXPLORE && !o->strategy_set) o->cfg.strategy = IPF_STRAT_PCT;
   if (o->cfg.strategy == IPF_STRAT_DFS) {
-    if (strcmp(o->cmd, "explore")) usage_error("--strategy dfs goes with explore");
+    if (bit != C_EXPLORE) usage_error("--strategy dfs goes with explore");
     if (o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("--strategy dfs works in controlled mode only");
     if (o->isolate) usage_error("--strategy dfs does not go with --isolate yet");
     if (!o->runs_set) o->runs = 200000;
@@ -1041,20 +1151,65 @@ static int cmd_sweep(const struct opts *o) {
   return bugs ? EXIT_BUG : 0;
 }
 
+static int cmd_local(int argc, char **argv, unsigned bit) {
+  struct opts o;
+  parse(argc, argv, &o, bit);
+  setup_signals();
+  atexit(free_owned_plan);
+  if (bit == C_LIST) return cmd_list(&o);
+  if (bit == C_SITES) return cmd_sites(&o);
+  if (bit == C_SWEEP) return cmd_sweep(&o);
+  return cmd_exec(&o);
+}
+static int cmd_list_(int c, char **v) { return cmd_local(c, v, C_LIST); }
+static int cmd_sites_(int c, char **v) { return cmd_local(c, v, C_SITES); }
+static int cmd_run_(int c, char **v) { return cmd_local(c, v, C_RUN); }
+static int cmd_explore_(int c, char **v) { return cmd_local(c, v, C_EXPLORE); }
+static int cmd_replay_(int c, char **v) { return cmd_local(c, v, C_REPLAY); }
+static int cmd_sweep_(int c, char **v) { return cmd_local(c, v, C_SWEEP); }
+
+/* Every command: its name and its function, which gets the whole argv
+ * (argv[1] is the command) and returns the exit code. A new command is one
+ * line here. */
+static const struct command { const char *name; int (*run)(int argc, char **argv); } commands[] = {
+  { "list", cmd_list_ },
+  { "sites", cmd_sites_ },
+  { "run", cmd_run_ },
+  { "explore", cmd_explore_ },
+  { "replay", cmd_replay_ },
+  { "sweep", cmd_sweep_ },
+  { "campaign", ipf__cmd_campaign },
+  { "merge", ipf__cmd_merge },
+  { "exec", ipf__cmd_exec },
+};
+
 /* The whole command line; main() is in entry.c, so that a user's test
  * binary linked with ipcfault_main gets the same commands over its own
  * scenarios (ipcfault/run.h, IPF_SCENARIO). */
 int ipf_main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
-  if (argc > 1 && !strcmp(argv[1], "campaign")) return ipf__cmd_campaign(argc, argv);
-  if (argc > 1 && !strcmp(argv[1], "merge")) return ipf__cmd_merge(argc, argv);
-  if (argc > 1 && !strcmp(argv[1], "exec")) return ipf__cmd_exec(argc, argv);
-  struct opts o;
-  parse(argc, argv, &o);
-  setup_signals();
-  atexit(free_owned_plan);
-  if (!strcmp(o.cmd, "list")) return cmd_list(&o);
-  if (!strcmp(o.cmd, "sites")) return cmd_sites(&o);
-  if (!strcmp(o.cmd, "sweep")) return cmd_sweep(&o);
-  return cmd_exec(&o);
+  ipf__set_self(argc > 0 ? argv[0] : NULL);
+  prog = ipf__prog();
+  snprintf(help_hint, sizeof help_hint, " (see '%s --help')", prog);
+  if (argc < 2) usage_error("no command given");
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    if (!strcmp(cmd, "help") && argc > 2) {
+      /* help COMMAND: that command's --help */
+      char *hv[] = { argv[0], argv[2], "--help", NULL };
+      for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, argv[2])) return commands[i].run(3, hv);
+      usage_error("help: unknown command '%s'", argv[2]);
+    }
+    print_help(help_text);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) { print_version(); return 0; }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(commands[i].name, cmd)) {
+      snprintf(help_hint, sizeof help_hint, " (see '%s %s --help')", prog, cmd);
+      return commands[i].run(argc, argv);
+    }
+  if (cmd[0] == '-') usage_error("'%s' before a command: options go after it", cmd);
+  usage_error("unknown command '%s'", cmd);
 }
