@@ -531,7 +531,11 @@ static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
     c.plan = ce->plan;
     size_t n = sh->mlen < MIRROR_CAP ? sh->mlen : MIRROR_CAP;
     char *s = ipf_schedule_make(ce->sc, &c, sh->mirror, n);
-    add_finding(ce, kind, msg, s ? s : "", at, 0, NULL, 0, 1);
+    char marked[8300];
+    /* a watchdog hang's schedule says so: its replay reports the hang where
+     * the recorded decisions end (see replay --help) */
+    snprintf(marked, sizeof marked, "%s%s", s ? s : "", died == 2 ? "/hang" : "");
+    add_finding(ce, kind, msg, marked, at, 0, NULL, 0, 1);
     free(s);
     ce->found++;
     ce->executions++;
@@ -585,8 +589,12 @@ static void shrink_all(void) {
 /* ---- reports ---------------------------------------------------------------------- */
 
 static void replay_line(const finding *f, char *buf, size_t len) {
-  snprintf(buf, len, "ipcfault replay %s --schedule %s%s%s", f->scenario, f->schedule,
-           f->plan[0] ? " --plan " : "", f->plan);
+  /* a crash or a watchdog hang replays in a child of its own, as found */
+  char t[64] = "";
+  if (!strcmp(f->kind, "crash")) snprintf(t, sizeof t, " --isolate");
+  else if (f->crashed && !strcmp(f->kind, "hang")) snprintf(t, sizeof t, " --isolate --timeout %.0f", O.watchdog);
+  snprintf(buf, len, "%s replay %s --schedule %s%s%s%s", ipf__self(), f->scenario, f->schedule,
+           f->plan[0] ? " --plan " : "", f->plan, t);
 }
 
 static void xml_text(FILE *o, const char *s) {

@@ -33,9 +33,10 @@ int ipf__cmd_exec(int argc, char **argv);
 int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size_t errlen);
 void ipf__results_reset(void);
 void ipf__campaign_summary(FILE *o, double secs);
-/* replay --html: write r (recorded with cfg.trace) as a swimlane page. */
+/* replay --html: write r (recorded with cfg.trace) as a swimlane page;
+ * replay is the whole command line that replays it. */
 struct ipf_scenario;
 struct ipf_result;
-int ipf__write_html(const char *path, const struct ipf_scenario *sc, const struct ipf_result *r, const char *schedule);
+int ipf__write_html(const char *path, const struct ipf_scenario *sc, const struct ipf_result *r, const char *replay);
 
 #endif

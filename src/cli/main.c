@@ -57,6 +57,10 @@ static void usage_error(const char *fmt, ...) {
 }
 
 #define MAX_FAULTS 64
+/* A schedule cut by the wall clock (--isolate --timeout) ends in this
+ * marker: its replay takes the recorded decisions and reports the hang
+ * where they end, instead of "schedule ended early" (exec.c does the same). */
+#define HANG_MARK "/hang"
 
 struct opts {
   const char *cmd;
@@ -74,6 +78,7 @@ struct opts {
   const char *faults[MAX_FAULTS];
   int nfaults;
   int fiu_ctrl;
+  int cut;                    /* replay: the schedule ends in HANG_MARK */
   const char *site_glob;      /* sweep */
   const char *action;         /* sweep */
   long max_n;                 /* sweep */
@@ -434,6 +439,14 @@ static void parse(int argc, char **argv, struct opts *o, unsigned bit) {
     if (o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("replay works in controlled mode only");
     if (o->strategy_set) usage_error("replay takes its decisions from --schedule, not --strategy");
     o->cfg.strategy = o->bytes_file ? IPF_STRAT_BYTES : IPF_STRAT_REPLAY;
+    size_t sl = strlen(o->cfg.schedule), ml = strlen(HANG_MARK);
+    if (!o->bytes_file && sl > ml && !strcmp(o->cfg.schedule + sl - ml, HANG_MARK)) {
+      char *t = strdup(o->cfg.schedule);
+      if (!t) usage_error("out of memory");
+      t[sl - ml] = 0;
+      o->cfg.schedule = t;          /* lives as long as the command */
+      o->cut = 1;
+    }
   }
   if (o->timeout_s && !o->isolate) usage_error("--timeout needs --isolate (a hang in-process cannot be interrupted)");
   if (o->isolate && o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("--isolate works in controlled mode");
@@ -534,6 +547,16 @@ static void plan_args(const struct opts *o, char *b, size_t len) {
     shq(q, sizeof q, o->faults[i]);
     n += (size_t)snprintf(b + n, len - n, " --fault %s", q);
   }
+}
+
+/* The line that replays schedule: this binary (a user's scenario binary
+ * names itself), the scenario, the plan options, the schedule. */
+static void replay_cmd(const struct opts *o, const ipf_scenario *sc, const char *schedule, const char *extra,
+                       char *b, size_t len) {
+  char pargs[4096];
+  plan_args(o, pargs, sizeof pargs);
+  snprintf(b, len, "%s replay %s%s --schedule %s%s", ipf__self(), sc->name, pargs, schedule ? schedule : "",
+           extra ? extra : "");
 }
 
 static void setup_fiu(const struct opts *o) {
@@ -657,7 +680,7 @@ static int dfs_stop(void) { return atomic_load(&stop_requested); }
 
 static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_result *r,
                        uint64_t seed, long executions, double secs, const ipf_plan *plan,
-                       const struct fstats *fs, int interrupted) {
+                       const struct fstats *fs, int interrupted, const char *replay_extra) {
   printf("{\"scenario\":");
   ipf__json_str(stdout, sc->name);
   printf(",\"expect\":\"%s\",\"verdict\":\"%s\",\"kind\":", expect_name(sc->expect),
@@ -693,6 +716,14 @@ static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_r
            "\"max_faults\":%d,\"at_least\":%ld,\"depth\":%d", dfs_st->exhaustive ? "true" : "false",
            dfs_st->unbounded ? "true" : "false", dfs_st->schedules, dfs_st->pruned, dfs_st->bound,
            dfs_st->max_faults, dfs_st->exhaustive ? dfs_st->schedules : dfs_st->at_least, dfs_st->depth);
+  printf(",\"replay\":");
+  if (r->verdict == IPF_VERDICT_BUG && r->schedule && o->cfg.mode == IPF_MODE_CONTROLLED) {
+    char line[12000];
+    replay_cmd(o, sc, r->schedule, replay_extra, line, sizeof line);
+    ipf__json_str(stdout, line);
+  } else {
+    printf("null");
+  }
   printf("}\n");
 }
 
@@ -773,7 +804,10 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
   if (pid < 0) { fprintf(stderr, "%s: --isolate: fork: %s\n", prog, strerror(errno)); return EXIT_USAGE; }
   if (pid == 0) return -1;
   long timeout = o->timeout_s > 0 ? o->timeout_s : 0;
+  /* progress is a new execution or a new decision: both are watched, each
+   * against its own last value */
   long last_cur = -1;
+  size_t last_ml = (size_t)-1;
   double last_change = ipf__now_s();
   int status = 0, hung = 0;
   for (;;) {
@@ -782,7 +816,7 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
     if (w < 0 && errno != EINTR) { status = 0; break; }
     long cur = iso->cur;
     size_t ml = iso->mlen;
-    if (cur != last_cur || (long)ml != last_cur) { last_cur = cur; last_change = ipf__now_s(); }
+    if (cur != last_cur || ml != last_ml) { last_cur = cur; last_ml = ml; last_change = ipf__now_s(); }
     if (timeout && ipf__now_s() - last_change > timeout) {
       kill(pid, SIGKILL);
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
@@ -813,14 +847,22 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
       snprintf(r.message, sizeof r.message, "crash: execution %ld exited the process (status %d)", at,
                WIFEXITED(status) ? WEXITSTATUS(status) : status);
   }
+  if (hung && sched) {
+    char *m = malloc(strlen(sched) + sizeof HANG_MARK);
+    if (m) { sprintf(m, "%s%s", sched, HANG_MARK); free(sched); sched = m; }
+  }
   r.schedule = sched;
   char pargs[4096];
   plan_args(o, pargs, sizeof pargs);
   uint64_t seed = is_explore ? ipf_exec_seed(cfg->seed, at) : cfg->seed;
+  char tbuf[32];
+  snprintf(tbuf, sizeof tbuf, "%ld", timeout);
   struct fstats fs;
   memset(&fs, 0, sizeof fs);
   if (o->json) {
-    print_json(o, sc, &r, seed, at + 1, 0, cfg->plan, &fs, 0);
+    char extra[64];
+    snprintf(extra, sizeof extra, " --isolate%s%s", hung ? " --timeout " : "", hung ? tbuf : "");
+    print_json(o, sc, &r, seed, at + 1, 0, cfg->plan, &fs, 0, extra);
   } else {
     if (is_explore)
       printf("BUG in %s after %ld execution%s (%s, isolated)\n", sc->name, at + 1, at ? "s" : "",
@@ -829,8 +871,8 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
       printf("BUG in %s (%s, isolated)\n", sc->name, strategy_name(cfg->strategy));
     print_account(sc, &r);
     if (cfg->strategy != IPF_STRAT_REPLAY)
-      printf("\nReplay it (the replay crashes or hangs as the execution did):\n  ipcfault replay %s%s --schedule %s --isolate%s\n",
-             sc->name, pargs, sched ? sched : "", hung ? " --timeout 10" : "");
+      printf("\nReplay it (the replay crashes or hangs as the execution did):\n  %s replay %s%s --schedule %s --isolate%s%s\n",
+             ipf__self(), sc->name, pargs, sched ? sched : "", hung ? " --timeout " : "", hung ? tbuf : "");
   }
   free(sched);
   munmap(iso, sizeof *iso);
@@ -878,6 +920,16 @@ static int cmd_exec(const struct opts *o) {
     dfs_st = &dst;
   } else if (is_explore) v = explore_loop(sc, &cfg, o->runs, &r, &execs, &fs);
   else { v = ipf_exec(sc, &cfg, &r); fstats_add(&fs); }
+  if (o->cut && v == IPF_VERDICT_ERROR && !strncmp(r.message, "schedule ended early", 20)) {
+    /* the recorded decisions all fit and ran out where the wall clock had
+     * cut the execution: the hang, reproduced up to its point */
+    v = r.verdict = IPF_VERDICT_BUG;
+    snprintf(r.kind, sizeof r.kind, "hang");
+    snprintf(r.message, sizeof r.message,
+             "hang: the recorded execution was cut by the wall clock (--timeout) after %ld steps; this replay "
+             "took the same decisions and stopped where it was cut (the interleaving up to the hang is "
+             "reproduced, not its wall-clock time)", r.steps);
+  }
   if (iso) iso->finished = 1;
   double secs = ipf__now_s() - t0;
   int interrupted = is_explore && v == IPF_VERDICT_OK && (dfs_st ? !dst.exhaustive && atomic_load(&stop_requested)
@@ -886,18 +938,20 @@ static int cmd_exec(const struct opts *o) {
   char pargs[4096];
   plan_args(o, pargs, sizeof pargs);
   if (v == IPF_VERDICT_ERROR) {
-    if (o->json) print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted);
+    if (o->json) print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted, NULL);
     fprintf(stderr, "%s: %s: %s\n", prog, sc->name, r.message);
     ipf_result_free(&r);
     return EXIT_USAGE;
   }
-  if (o->html && ipf__write_html(o->html, sc, &r, cfg.schedule) < 0) {
+  char html_line[12000];
+  replay_cmd(o, sc, cfg.schedule, o->cut ? HANG_MARK : NULL, html_line, sizeof html_line);
+  if (o->html && ipf__write_html(o->html, sc, &r, html_line) < 0) {
     fprintf(stderr, "%s: --html %s: %s\n", prog, o->html, strerror(errno));
     ipf_result_free(&r);
     return EXIT_USAGE;
   }
   if (o->json) {
-    print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted);
+    print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted, NULL);
   } else if (v == IPF_VERDICT_BUG) {
     if (dfs_st)
       printf("BUG in %s after %ld execution%s (dfs, depth %d: found at preemption bound %d)\n", sc->name,
@@ -913,11 +967,13 @@ static int cmd_exec(const struct opts *o) {
       if (o->trace) { printf("\n"); ipf_trace_print(stdout, &r); }
       else if (is_explore) print_trace_of(sc, &r, &cfg);
       if (cfg.strategy != IPF_STRAT_REPLAY) {
-        printf("\nReplay it:\n  ipcfault replay %s%s --schedule %s\n", sc->name, pargs, r.schedule);
+        char line[12000];
+        replay_cmd(o, sc, r.schedule, NULL, line, sizeof line);
+        printf("\nReplay it:\n  %s\n", line);
       }
     } else {
       printf("\nChaos runs are real concurrency and do not replay exactly; to retry this seed:\n"
-             "  ipcfault run %s --mode chaos --seed %" PRIu64 "%s\n", sc->name, seed, pargs);
+             "  %s run %s --mode chaos --seed %" PRIu64 "%s\n", ipf__self(), sc->name, seed, pargs);
     }
   } else {
     char sum[512];
@@ -1063,10 +1119,10 @@ static int cmd_sweep(const struct opts *o) {
             char q[300];
             shq(q, sizeof q, chain);
             snprintf(pargs, sizeof pargs, " --plan none --fault %s", q);
-            size_t len = strlen(sc->name) + strlen(pargs) + strlen(r.schedule) + 64;
+            size_t len = strlen(ipf__self()) + strlen(sc->name) + strlen(pargs) + strlen(r.schedule) + 64;
             w->first_replay = malloc(len);
             if (w->first_replay)
-              snprintf(w->first_replay, len, "ipcfault replay %s%s --schedule %s", sc->name, pargs, r.schedule);
+              snprintf(w->first_replay, len, "%s replay %s%s --schedule %s", ipf__self(), sc->name, pargs, r.schedule);
           }
         } else {
           w->errors++;
