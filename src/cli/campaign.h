@@ -25,6 +25,10 @@ const char *ipf__prog(void);
  * from getopt_long (unknown, ambiguous with its candidates, or a value given
  * to a flag) in buf. */
 struct option;
+/* In a child just forked from parent: be killed when the parent dies
+ * (PR_SET_PDEATHSIG), and leave at once if it died already. */
+#include <sys/types.h>
+void ipf__die_with_parent(pid_t parent);
 const struct option *ipf__opt_find(const char *arg, const struct option *lo);
 const char *ipf__opt_bad(const char *arg, int optopt_, const struct option *lo, char *buf, size_t len);
 /* exec -- PROGRAM: an unmodified pthread program under the scheduler (exec.c). */

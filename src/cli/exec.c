@@ -197,9 +197,11 @@ static void start_server(struct server *s, const char *path, char **args, const 
   char *asan = ipf__sanitizer_env("ASAN_OPTIONS"), *lsan = ipf__sanitizer_env("LSAN_OPTIONS");
   if (!asan || !lsan) die("out of memory");
   fflush(NULL);
+  pid_t parent = getpid();
   s->pid = fork();
   if (s->pid < 0) die("fork: %s", strerror(errno));
   if (s->pid == 0) {
+    ipf__die_with_parent(parent);    /* kept across execv: the forkserver dies with us */
     /* only async-signal-safe calls until exec (the CLI may have threads) */
     int null = open("/dev/null", O_RDWR);
     if (null < 0 || dup2(null, 0) < 0 || (!show_output && (dup2(null, 1) < 0 || dup2(s->err, 2) < 0)) ||

@@ -800,9 +800,10 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
   cfg->mirror_cap = sizeof iso->mirror / sizeof iso->mirror[0];
   cfg->mirror_len = &iso->mlen;
   fflush(NULL);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) { fprintf(stderr, "%s: --isolate: fork: %s\n", prog, strerror(errno)); return EXIT_USAGE; }
-  if (pid == 0) return -1;
+  if (pid == 0) { ipf__die_with_parent(parent); return -1; }
   long timeout = o->timeout_s > 0 ? o->timeout_s : 0;
   /* progress is a new execution or a new decision: both are watched, each
    * against its own last value */

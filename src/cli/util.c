@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,4 +145,13 @@ const char *ipf__opt_bad(const char *arg, int optopt_, const struct option *lo, 
   else
     snprintf(buf, len, "unknown option '%.*s'", (int)nl, arg);
   return buf;
+}
+
+/* ---- children die with their parent ------------------------------------------ */
+
+void ipf__die_with_parent(pid_t parent) {
+  /* async-signal-safe: called between fork and exec too. The parent may
+   * have died before prctl took effect: then we are already an orphan. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);
 }

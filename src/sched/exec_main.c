@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,8 +180,14 @@ int ipf__exec_main(ipf_main_fn m, int argc, char **argv, char **envp) {
   for (;;) {
     uint32_t cmd;
     if (read(IPF_EXEC_CTL_FD, &cmd, 4) != 4) _exit(0);
+    pid_t server = getpid();
     pid_t pid = fork();
-    if (pid == 0) child();
+    if (pid == 0) {
+      /* an execution dies with its forkserver (which dies with the command) */
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != server) _exit(1);
+      child();
+    }
     int32_t p = pid < 0 ? -errno : pid;
     if (write(IPF_EXEC_ST_FD, &p, 4) != 4) _exit(0);
     if (pid < 0) continue;
