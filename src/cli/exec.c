@@ -626,7 +626,19 @@ int ipf__cmd_exec(int argc, char **argv) {
   memcpy(tr.thread_names, shm->tnames, sizeof tr.thread_names);
   tr.events = shm->tnev ? shm->tev : NULL;
   tr.nevents = shm->tnev;
-  int html_failed = html && ipf__write_html(html, &sc, &tr, sched ? sched : sched_in) < 0 ? errno : 0;
+  int html_failed = 0;
+  if (html) {
+    char *line = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&line, &len);
+    if (m) {
+      replay_line(m, plan_file, faults, nfaults, ok_exit, nok, o.wall_cut ? timeout : 0,
+                  sched ? sched : schedule ? schedule : "", pargv, pargc);
+      fclose(m);
+    }
+    if (ipf__write_html(html, &sc, &tr, line) < 0) html_failed = errno ? errno : EIO;
+    free(line);
+  }
 
   int rc = v == IPF_VERDICT_BUG ? 1 : 0;
   if (html_failed) {
