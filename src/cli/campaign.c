@@ -15,7 +15,8 @@
  *
  * Findings are deduplicated by scenario, kind and place: the oracle that
  * failed, or the set of blocked threads with digits and addresses removed,
- * or the crash signal. Each keeps the lowest execution index that found it,
+ * or the crash signal; a hang by the threads still running (the spinners),
+ * not by what the others happened to be blocked in. Each keeps the lowest execution index that found it,
  * so a sharded campaign merged is the same as an unsharded one. Each
  * distinct finding is then shrunk in a child of its own: the decisions are
  * replayed as a byte stream while a delta-debugging loop cuts the tail and
@@ -24,7 +25,16 @@
  *
  * Execution i of a cell belongs to shard I/N when i % N == I. The results
  * directory holds results.tsv (one line per cell and per finding; what merge
- * reads), summary.txt, and findings/NNN.txt each with its replay line.
+ * reads), summary.txt, and findings/NNN.txt each with its replay line, and
+ * campaign.args, the command line.
+ *
+ * Interruption: results are rewritten as each cell finishes (results.tsv
+ * through a rename, so it is never half-written); SIGINT/SIGTERM stop the
+ * running cell, mark it partial and write what was done. --resume DIR runs
+ * DIR/campaign.args again, skipping the cells results.tsv lists as done (a
+ * partial one runs again from its first execution: execution i is the same
+ * execution in any run). Children ignore both signals (the parent ends them)
+ * and die with the parent (PR_SET_PDEATHSIG).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -939,7 +949,7 @@ static char *slurp(const char *path) {
 }
 
 static const char *campaign_help =
-  "usage: ipcfault campaign [SCENARIO|GLOB ...] [options]\n"
+  "usage: %s campaign [SCENARIO|GLOB ...] [options]\n"
   "\n"
   "Run many executions of many scenarios, each cell in a forked child, so that a\n"
   "crash or a hang is recorded as a finding and the campaign goes on. Findings are\n"
@@ -960,6 +970,15 @@ static const char *campaign_help =
   "  --json            the results JSON (schema ipcfault.campaign/1) on stdout\n"
   "  --no-shrink       keep schedules as found\n"
   "  -q, --quiet       no progress line\n"
+  "  --resume DIR      continue the interrupted campaign whose results are in DIR\n"
+  "                    (its own options, from DIR/campaign.args; output options\n"
+  "                    may be added)\n"
+  "\n"
+  "Results are written as each cell finishes. SIGINT or SIGTERM stops the running\n"
+  "cell, writes what was done, and exits 130 or 143; --resume runs the rest.\n"
+  "Findings are deduplicated by scenario, kind and place (a hang by the threads\n"
+  "still running); the summary gives each one's preemptions before and after\n"
+  "shrinking, and why when they did not go down.\n"
   "\n"
   "A scenario passes when the campaign agrees with its expected verdict: a bug\n"
   "scenario was found, an ok scenario was not. Exit 0 when all pass, 1 otherwise,\n"

@@ -14,7 +14,15 @@
  *   - the scheduler saw every thread blocked: deadlock, with who waits on
  *     what; the step bound: hang; both written by the program's controller;
  *   - no end within --timeout seconds of wall-clock time: hang (a thread
- *     spinning or blocked where the kit has no scheduling point).
+ *     spinning or blocked where the kit has no scheduling point). Its
+ *     schedule ends in "/hang": replaying it runs the recorded decisions and,
+ *     where they run out ("schedule ended early"), reports that hang.
+ * An exit status given with --ok-exit is not a bug. When an execution ends
+ * (a kit verdict, the program's exit, a fatal signal) it publishes its fault
+ * counts and, with --trace/--html, its interleaving into the shared page
+ * (exec_main.c); the command prints them. Plans naming a site the
+ * interposers cannot reach (IPF_EXEC_SITES) are refused before anything
+ * runs.
  * Exit codes and --json follow explore: 0 nothing found, 1 bug, 2 error.
  * The schedule string's hash covers "exec:" plus the program's name and
  * arguments and the fault plan, so a schedule replays only for the same

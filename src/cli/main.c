@@ -1,8 +1,13 @@
 /* The ipcfault command: list, sites, run, explore, replay, sweep.
  *
  * DESIGN. Every command parses all of its arguments before it runs anything,
- * and every bad input ends in one line on stderr naming what is wrong and
- * exit code 2. Exit codes: 0 nothing found, 1 bug found, 2 usage or error.
+ * with getopt_long over a table of its own (the commands of this file take
+ * theirs from one list of options, each marked with the commands it belongs
+ * to, so that another command's option is refused by name), and every bad
+ * input ends in one line on stderr naming what is wrong and exit code 2.
+ * Commands are dispatched from one table in ipf_main. Replay lines name the
+ * binary that printed them (ipf__self): a user's scenario binary names
+ * itself. Exit codes: 0 nothing found, 1 bug found, 2 usage or error.
  * --json prints exactly one JSON object on stdout and nothing else there.
  *
  * Fault plans: --plan FILE (or none) replaces the scenario's default plan,
@@ -215,7 +220,10 @@ static const char *help_explore =
 static const char *help_replay =
   "usage: %s replay SCENARIO --schedule S [options]\n\nReproduce one execution exactly from the schedule string a bug report printed;\n"
   "give the same --plan/--fault as the recording (the schedule's hash covers them).\n\n"
-  "  --schedule S               the schedule string\n"
+  "  --schedule S               the schedule string; one that ends in /hang was cut\n"
+  "                             by the wall clock (--isolate --timeout): its replay\n"
+  "                             takes the recorded decisions and reports the hang\n"
+  "                             where they end\n"
   "  --bytes FILE               take the decisions from a fuzzer's input file\n"
   "                             (strategy bytes); prints its schedule string\n"
   "  --max-steps N              step bound (default: the one the schedule recorded)\n"
