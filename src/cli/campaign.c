@@ -678,7 +678,8 @@ static void replay_line(const finding *f, char *buf, size_t len) {
   /* a crash or a watchdog hang replays in a child of its own, as found */
   char t[64] = "";
   if (!strcmp(f->kind, "crash")) snprintf(t, sizeof t, " --isolate");
-  else if (f->crashed && !strcmp(f->kind, "hang")) snprintf(t, sizeof t, " --isolate --timeout %.0f", O.watchdog);
+  else if (strlen(f->schedule) > 5 && !strcmp(f->schedule + strlen(f->schedule) - 5, "/hang"))
+    snprintf(t, sizeof t, " --isolate --timeout %.0f", O.watchdog > 0 ? O.watchdog : 10);
   snprintf(buf, len, "%s replay %s --schedule %s%s%s%s", ipf__self(), f->scenario, f->schedule,
            f->plan[0] ? " --plan " : "", f->plan, t);
 }
@@ -866,7 +867,8 @@ static void write_results(double secs) {
     tsv_field(o, f->kind); fputc('\t', o);
     tsv_field(o, f->key); fputc('\t', o);
     tsv_field(o, f->message); fputc('\t', o);
-    tsv_field(o, f->schedule); fputc('\n', o);
+    tsv_field(o, f->schedule); fputc('\t', o);
+    tsv_field(o, f->shrink_note); fputc('\n', o);
   }
   if (fclose(o) != 0 || rename(path, final) != 0) die_usage("--out: %s: %s", final, strerror(errno));
   for (int k = 0; k < nfinds; k++) {
@@ -1322,8 +1324,8 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
   long lineno = 0;
   while (getline(&line, &cap, in) > 0) {
     lineno++;
-    char *f[12];
-    int n = split_tsv(line, f, 12);
+    char *f[13];
+    int n = split_tsv(line, f, 13);
     if (lineno == 1) {
       int si, sn, used = 0;
       if (n < 8 || strcmp(f[0], "ipcfault-results") || strcmp(f[1], "1") ||
@@ -1372,7 +1374,7 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
       c->secs += secs;
       if (c->state != CELL_PARTIAL) c->state = state;   /* one partial shard: the cell is partial */
       total_execs += execs;
-    } else if (n == 11 && !strcmp(f[0], "finding")) {
+    } else if ((n == 11 || n == 12) && !strcmp(f[0], "finding")) {
       const ipf_scenario *sc = ipf_scenario_find(f[1]);
       ipf_strategy st = strat_of(f[2], &ok);
       if (!sc || !ok) RESULTS_FAIL("merge: %s:%ld: unknown scenario or strategy", path, lineno);
@@ -1384,6 +1386,7 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
       if (fd) {
         fd->preempt_after = pa;
         snprintf(fd->key, sizeof fd->key, "%s", f[8]);
+        if (n == 12) snprintf(fd->shrink_note, sizeof fd->shrink_note, "%s", f[11]);
       }
     } else {
       RESULTS_FAIL("merge: %s:%ld: expected a 'cell' or 'finding' record", path, lineno);

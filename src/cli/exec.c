@@ -628,7 +628,8 @@ int ipf__cmd_exec(int argc, char **argv) {
   memset(&tr, 0, sizeof tr);
   tr.verdict = v;
   snprintf(tr.kind, sizeof tr.kind, "%s", o.kind);
-  snprintf(tr.message, sizeof tr.message, "%s", o.message);
+  memcpy(tr.message, o.message, sizeof tr.message - 1);     /* the page quotes its head */
+  tr.message[sizeof tr.message - 1] = 0;
   tr.steps = o.steps;
   tr.nthreads = shm->tnthreads;
   memcpy(tr.thread_names, shm->tnames, sizeof tr.thread_names);
