@@ -1053,10 +1053,19 @@ static int resume(const char *dir, char **extra, int nextra, const char *argv0) 
   }
   free(line);
   fclose(in);
+  /* getopt_long permutes av: keep what to free apart */
+  int stored = ac;
+  char **owned = malloc((size_t)stored * sizeof *owned);
+  if (!owned) die_usage("out of memory");
+  memcpy(owned, av, (size_t)stored * sizeof *owned);
   for (int i = 0; i < nextra; i++) av[ac++] = extra[i];
   av[ac] = NULL;
   resume_dir = dir;
-  return ipf__cmd_campaign(ac, av);
+  int rc = ipf__cmd_campaign(ac, av);
+  for (int i = 2; i < stored; i++) free(owned[i]);
+  free(owned);
+  free(av);
+  return rc;
 }
 
 int ipf__cmd_campaign(int argc, char **argv) {
@@ -1072,8 +1081,9 @@ int ipf__cmd_campaign(int argc, char **argv) {
   int budget_set = 0;
   int ac = argc - 1, c;
   char **av = argv + 1;
-  char **orig = malloc((size_t)(argc + 1) * sizeof *orig);
-  if (!orig) die_usage("out of memory");
+  /* argv as given, before getopt_long permutes it (for --resume) */
+  static char *orig[4096];
+  if (argc > 4096) die_usage("campaign: more than 4096 arguments");
   memcpy(orig, argv, (size_t)argc * sizeof *orig);
   opterr = 0;
   optind = 1;
@@ -1141,20 +1151,16 @@ int ipf__cmd_campaign(int argc, char **argv) {
     if (npats) die_usage("campaign: --resume continues the campaign as it was started; give no SCENARIO");
     /* this command line without its --resume (spelt in full, abbreviated,
      * or as --resume=DIR) */
-    char **extra = malloc((size_t)argc * sizeof *extra);
+    static char *extra[4096];
     int nextra = 0;
-    for (int i = 2; extra && i < argc; i++) {
+    for (int i = 2; i < argc; i++) {
       const struct option *lo = strncmp(orig[i], "--", 2) || !orig[i][2] ? NULL : ipf__opt_find(orig[i], campaign_opts);
       if (!strcmp(orig[i], "--")) break;
       if (lo && lo->val == K_RESUME) { if (!strchr(orig[i], '=')) i++; continue; }
       extra[nextra++] = orig[i];
     }
-    int rc = resume(O.resume, extra, nextra, orig[0]);
-    free(extra);
-    free(orig);
-    return rc;
+    return resume(O.resume, extra, nextra, orig[0]);
   }
-  free(orig);
   if (resume_dir) O.out = resume_dir;
   if (O.time_limit > 0 && budget_set) die_usage("campaign: give --budget or --time, not both");
   if (O.time_limit > 0) O.budget = 1000000000L;

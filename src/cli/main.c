@@ -90,6 +90,8 @@ struct opts {
   int max_n_set;
 };
 
+static char *cut_schedule;          /* replay: the schedule without HANG_MARK, freed at exit */
+
 /* ---- signals ------------------------------------------------------------------ */
 
 static atomic_int stop_requested;
@@ -449,10 +451,10 @@ static void parse(int argc, char **argv, struct opts *o, unsigned bit) {
     o->cfg.strategy = o->bytes_file ? IPF_STRAT_BYTES : IPF_STRAT_REPLAY;
     size_t sl = strlen(o->cfg.schedule), ml = strlen(HANG_MARK);
     if (!o->bytes_file && sl > ml && !strcmp(o->cfg.schedule + sl - ml, HANG_MARK)) {
-      char *t = strdup(o->cfg.schedule);
-      if (!t) usage_error("out of memory");
-      t[sl - ml] = 0;
-      o->cfg.schedule = t;          /* lives as long as the command */
+      cut_schedule = strdup(o->cfg.schedule);
+      if (!cut_schedule) usage_error("out of memory");
+      cut_schedule[sl - ml] = 0;
+      o->cfg.schedule = cut_schedule;     /* freed at exit, with the plan */
       o->cut = 1;
     }
   }
@@ -473,7 +475,12 @@ static void parse(int argc, char **argv, struct opts *o, unsigned bit) {
 
 static ipf_plan *owned_plan;        /* the plan built from --plan/--fault, freed at exit */
 
-static void free_owned_plan(void) { ipf_plan_free(owned_plan); owned_plan = NULL; }
+static void free_owned_plan(void) {
+  ipf_plan_free(owned_plan);
+  owned_plan = NULL;
+  free(cut_schedule);
+  cut_schedule = NULL;
+}
 
 /* Print the parser's one line and exit 2: "file:line:col: ..." comes first,
  * as compilers do, so editors can jump to it. */
@@ -1218,9 +1225,9 @@ static int cmd_sweep(const struct opts *o) {
 
 static int cmd_local(int argc, char **argv, unsigned bit) {
   struct opts o;
+  atexit(free_owned_plan);
   parse(argc, argv, &o, bit);
   setup_signals();
-  atexit(free_owned_plan);
   if (bit == C_LIST) return cmd_list(&o);
   if (bit == C_SITES) return cmd_sites(&o);
   if (bit == C_SWEEP) return cmd_sweep(&o);

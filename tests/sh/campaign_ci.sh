@@ -17,6 +17,7 @@ wait_for() {  # wait_for FILE: up to 120 s (a hang guard, not a timing check)
 
 # an uninterrupted run, for comparison
 "$cli" campaign 'shm/*' 'mq/*' --budget 2000 --strategy pct --out "$tmp/u" -q >/dev/null 2>&1
+urc=$?
 
 for sig in INT TERM; do
   d="$tmp/i$sig"
@@ -32,7 +33,7 @@ for sig in INT TERM; do
   done=$(cells "$d/results.tsv" | awk -F'\t' '$5=="done"' | wc -l); all=$(cells "$tmp/u/results.tsv" | wc -l)
   [ "$done" -ge 1 ] && [ "$done" -lt "$all" ] && ok "SIG$sig: $done of $all cells done" || bad "SIG$sig: $done of $all cells done"
   "$cli" campaign --resume "$d" -q >/dev/null 2>"$d.err2"; rc=$?
-  [ $rc -le 1 ] && ok "SIG$sig: --resume ran (exit $rc)" || bad "SIG$sig: --resume exit $rc: $(cat "$d.err2")"
+  [ $rc -eq $urc ] && [ ! -s "$d.err2" ] && ok "SIG$sig: --resume exits as the uninterrupted run did ($rc)" || bad "SIG$sig: --resume exit $rc (want $urc): $(cat "$d.err2")"
   if diff <(cells "$tmp/u/results.tsv") <(cells "$d/results.tsv") >"$tmp/d"; then ok "SIG$sig: resumed cells equal the uninterrupted run's"
   else bad "SIG$sig: resumed cells differ"; head -10 "$tmp/d"; fi
   diff <(awk -F'\t' '$1=="finding"{print $2,$3,$8,$9}' "$tmp/u/results.tsv" | sort) \
