@@ -641,8 +641,11 @@ int ipf__cmd_exec(int argc, char **argv) {
     size_t len = 0;
     FILE *m = open_memstream(&line, &len);
     if (m) {
-      replay_line(m, plan_file, faults, nfaults, ok_exit, nok, o.wall_cut ? timeout : 0,
-                  sched ? sched : schedule ? schedule : "", pargv, pargc);
+      if (sched || schedule)
+        replay_line(m, plan_file, faults, nfaults, ok_exit, nok, o.wall_cut ? timeout : 0,
+                    sched ? sched : schedule, pargv, pargc);
+      else
+        fputs("(no bug found: the page shows the last execution, which has no replay line)", m);
       fclose(m);
     }
     if (ipf__write_html(html, &sc, &tr, line) < 0) html_failed = errno ? errno : EIO;
