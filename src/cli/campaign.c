@@ -15,7 +15,8 @@
  *
  * Findings are deduplicated by scenario, kind and place: the oracle that
  * failed, or the set of blocked threads with digits and addresses removed,
- * or the crash signal. Each keeps the lowest execution index that found it,
+ * or the crash signal; a hang by the threads still running (the spinners),
+ * not by what the others happened to be blocked in. Each keeps the lowest execution index that found it,
  * so a sharded campaign merged is the same as an unsharded one. Each
  * distinct finding is then shrunk in a child of its own: the decisions are
  * replayed as a byte stream while a delta-debugging loop cuts the tail and
@@ -24,12 +25,22 @@
  *
  * Execution i of a cell belongs to shard I/N when i % N == I. The results
  * directory holds results.tsv (one line per cell and per finding; what merge
- * reads), summary.txt, and findings/NNN.txt each with its replay line.
+ * reads), summary.txt, and findings/NNN.txt each with its replay line, and
+ * campaign.args, the command line.
+ *
+ * Interruption: results are rewritten as each cell finishes (results.tsv
+ * through a rename, so it is never half-written); SIGINT/SIGTERM stop the
+ * running cell, mark it partial and write what was done. --resume DIR runs
+ * DIR/campaign.args again, skipping the cells results.tsv lists as done (a
+ * partial one runs again from its first execution: execution i is the same
+ * execution in any run). Children ignore both signals (the parent ends them)
+ * and die with the parent (PR_SET_PDEATHSIG).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -62,6 +73,7 @@ typedef struct finding {
   long index;                /* execution index in the cell */
   int rank;                  /* the cell's position: with index, which duplicate to keep */
   long preempt_before, preempt_after;
+  char shrink_note[160];     /* why shrinking left the preemptions as they were */
   int crashed;               /* crash or watchdog hang: not shrunk */
   uint32_t *dec;             /* decisions of the failing execution */
   size_t ndec;
@@ -75,7 +87,11 @@ typedef struct cell {
   long executions;
   int found;                 /* findings in this cell */
   int hangs;                 /* watchdog hangs: each costs --watchdog seconds */
+  int state;                 /* CELL_TODO, CELL_DONE, CELL_PARTIAL (interrupted) */
+  double secs;               /* wall-clock time the cell took (JUnit) */
 } cell;
+
+enum { CELL_TODO, CELL_DONE, CELL_PARTIAL };
 
 typedef struct shared_state {
   volatile long cur;         /* execution index being run, -1 between */
@@ -92,6 +108,7 @@ static struct {
   double watchdog;
   const char *out;
   const char *junit;
+  const char *resume;        /* --resume DIR */
   int tap, json, shrink, quiet;
   ipf_strategy strategies[8]; int nstrat;
   const char *plan_files[16]; ipf_plan *plans[16]; int nplans;
@@ -99,6 +116,17 @@ static struct {
 } O;
 
 static cell cells[MAX_CELLS];
+/* SIGINT/SIGTERM: the parent stops the running cell and writes what was
+ * done; children ignore both (the parent ends them), so that a Ctrl-C sent
+ * to the process group is not mistaken for a crash of the code under test. */
+static volatile sig_atomic_t got_signal;
+static void on_signal(int sig) { got_signal = sig; }
+
+static void in_child(pid_t parent) {
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  ipf__die_with_parent(parent);
+}
 static int ncells;
 static finding *finds;
 static int nfinds;
@@ -110,7 +138,7 @@ static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2),
 static void die_usage(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "ipcfault: ");
+  fprintf(stderr, "%s: ", ipf__prog());
   vfprintf(stderr, fmt, ap);
   fprintf(stderr, "\n");
   va_end(ap);
@@ -170,8 +198,9 @@ static void send_rec(int fd, int type, long index, long preempt, const char *a, 
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Kind and place: for deadlocks, hangs and threads left alive, the set of
- * "who is blocked in what" lines, without the free-text wait reasons (they
+/* Kind and place: for deadlocks and threads left alive, the set of
+ * "who is blocked in what" lines (for hangs, only the runnable threads':
+ * where they loop), without the free-text wait reasons (they
  * carry counts and history), digits, addresses or temporary paths; two
  * consumers blocked on the same queue are the same place as one. */
 static void normalize_line(const char *in, char *out, size_t len) {
@@ -215,6 +244,20 @@ static void make_key(const char *scenario, const char *kind, const char *message
     for (int k = 0; k < n && !dup; k++) dup = !strcmp(norm[k], norm[n]);
     if (!dup) { lines[n] = norm[n]; n++; }
   }
+  if (!strcmp(kind, "hang")) {
+    /* a hang is the threads that could still run, looping, whatever the
+     * others happened to be blocked in when the bound struck and wherever
+     * in its loop each spinner was caught: keep only the runnable threads'
+     * names (every line when none is listed) */
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      char *r = strstr(lines[i], ": runnable");
+      if (!r) continue;
+      r[strlen(": runnable")] = 0;       /* not where in its loop the bound caught it */
+      lines[k++] = lines[i];
+    }
+    if (k) n = k;
+  }
   qsort(lines, (size_t)n, sizeof *lines, cmp_str);
   size_t o = (size_t)snprintf(key, len, "%s|%s", scenario, kind);
   for (int i = 0; i < n && o < len; i++) o += (size_t)snprintf(key + o, len - o, "|%s", lines[i]);
@@ -230,9 +273,11 @@ static long pct_estimate(const ipf_scenario *sc, const ipf_plan *plan) {
   int p[2];
   if (pipe(p) < 0) return 100;
   fflush(NULL);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) { close(p[0]); close(p[1]); return 100; }
   if (pid == 0) {
+    in_child(parent);
     close(p[0]);
     long k = 0;
     for (uint64_t seed = 0; seed < 3; seed++) {
@@ -334,7 +379,10 @@ static void child_shrink(const ipf_scenario *sc, const ipf_plan *plan, const fin
   static uint32_t mirror[MIRROR_CAP];
   size_t mlen = 0;
   for (size_t i = 0; i < f->ndec; i++)
-    if (f->dec[i] > 255) { send_rec(fd, REC_SHRUNK, 0, f->preempt_before, "", "", "", NULL, 0); return; }
+    if (f->dec[i] > 255) {
+      send_rec(fd, REC_SHRUNK, 0, f->preempt_before, "", "a decision had more than 256 options (not a byte stream)", "", NULL, 0);
+      return;
+    }
   size_t n = f->ndec;
   unsigned char *cur = malloc(n + 1), *cand = malloc(n + 1);
   for (size_t i = 0; i < n; i++) cur[i] = (unsigned char)f->dec[i];
@@ -344,13 +392,18 @@ static void child_shrink(const ipf_scenario *sc, const ipf_plan *plan, const fin
   long bound = !strcmp(f->kind, "hang") ? 100000 : (long)(4 * n + 1000);
   if (bound > 100000) bound = 100000;
   struct trial best = try_bytes(sc, plan, cur, n, f->key, 100000, mirror, &mlen);
-  if (!best.fails) { send_rec(fd, REC_SHRUNK, 0, f->preempt_before, "", "", "", NULL, 0); return; }
+  if (!best.fails) {
+    send_rec(fd, REC_SHRUNK, 0, f->preempt_before, "", "its decisions, replayed as bytes, did not fail the same way", "", NULL, 0);
+    return;
+  }
+  int tried = 0;
   int budget = 400;
   /* 1. the shortest prefix that still fails (past it, every choice is 0) */
   size_t lo = 0, hi = n;
   while (lo < hi && budget-- > 0) {
     size_t mid = lo + (hi - lo) / 2;
     struct trial t = try_bytes(sc, plan, cur, mid, f->key, bound, mirror, &mlen);
+    tried++;
     if (t.fails && !better(&best, &t)) { hi = mid; free(best.schedule); best = t; }
     else { lo = mid + 1; free(t.schedule); }
   }
@@ -365,6 +418,7 @@ static void child_shrink(const ipf_scenario *sc, const ipf_plan *plan, const fin
       memcpy(cand, cur, n);
       memset(cand + pos, 0, end - pos);
       budget--;
+      tried++;
       struct trial t = try_bytes(sc, plan, cand, n, f->key, bound, mirror, &mlen);
       if (t.fails && better(&t, &best)) {
         memcpy(cur, cand, n);
@@ -376,7 +430,12 @@ static void child_shrink(const ipf_scenario *sc, const ipf_plan *plan, const fin
     }
     if (chunk == 1) break;
   }
-  send_rec(fd, REC_SHRUNK, 0, best.preempt, best.schedule ? best.schedule : "", "", "", NULL, 0);
+  char note[160] = "";
+  if (f->preempt_before == 0)
+    snprintf(note, sizeof note, "no preemption to remove");
+  else if (best.preempt >= f->preempt_before)
+    snprintf(note, sizeof note, "none of %d simpler candidates failed the same way with fewer preemptions", tried);
+  send_rec(fd, REC_SHRUNK, 0, best.preempt, best.schedule ? best.schedule : "", note, "", NULL, 0);
   free(best.schedule);
   free(cur);
   free(cand);
@@ -453,50 +512,41 @@ static int read_rec(int fd, struct rec_head *h, char **a, char **b, char **c, ui
   return 0;
 }
 
-/* SIGINT, SIGTERM: kill the cell's child and leave through exit(), so that
- * the kit's private directories go with it (atexit, src/io/io.c); a child
- * killed half-way through an execution leaves its directory in the parent
- * that the parent removes. (Writing what was done is issue 12 item 13.) */
-static volatile sig_atomic_t stop_sig;
-static void on_stop(int sig) { stop_sig = sig; }
-static void stop_if_signalled(pid_t child) {
-  if (!stop_sig) return;
-  if (child > 0) {
-    kill(child, SIGKILL);
-    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
-  }
-  fprintf(stderr, "\nipcfault: campaign interrupted by %s\n", stop_sig == SIGINT ? "SIGINT" : "SIGTERM");
-  exit(128 + stop_sig);
-}
-
-static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
-  stop_if_signalled(-1);
+/* Returns 0 when the cell is over, 1 when a signal interrupted it. */
+static int run_cell(cell *ce, double cell_seconds, shared_state *sh) {
   long from = 0;
   double deadline = cell_seconds > 0 ? ipf__now_s() + cell_seconds : 0;
   long pct_k = ce->strategy == IPF_STRAT_PCT ? pct_estimate(ce->sc, ce->plan) : 0;
   for (;;) {
+    if (got_signal) return 1;
     int p[2];
     if (pipe(p) < 0) die_usage("pipe: %s", strerror(errno));
     sh->cur = -1;
     sh->done = 0;
     sh->mlen = 0;
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) die_usage("fork: %s", strerror(errno));
     if (pid == 0) {
+      in_child(parent);
       close(p[0]);
       child_cell(ce, from, deadline, pct_k, sh, p[1]);
       close(p[1]);
       _exit(0);
     }
     close(p[1]);
-    int done = 0, died = 0, status = 0;
+    int done = 0, died = 0, status = 0, interrupted = 0;
     long last_done = -1;
     double last_change = ipf__now_s();
     while (!done) {
       struct pollfd pf = { p[0], POLLIN, 0 };
       int k = poll(&pf, 1, 200);
-      stop_if_signalled(pid);
+      if (got_signal) {
+        kill(pid, SIGKILL);
+        interrupted = 1;
+        break;
+      }
       if (k > 0) {
         struct rec_head h;
         char *a, *b, *c;
@@ -522,13 +572,14 @@ static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     total_execs += sh->done;
     ce->executions += sh->done;
-    if (done) return;
+    if (done) return 0;
+    if (interrupted || got_signal) return 1;
     long at = sh->cur;
     if (at < 0) {
       /* died between executions (while reporting): give up on the cell */
-      fprintf(stderr, "%sipcfault: %s %s: child died outside an execution (status %d); cell skipped\n",
-              tty ? "\n" : "", ce->sc->name, strat_name(ce->strategy), status);
-      return;
+      fprintf(stderr, "%s%s: %s %s: child died outside an execution (status %d); cell skipped\n",
+              tty ? "\n" : "", ipf__prog(), ce->sc->name, strat_name(ce->strategy), status);
+      return 0;
     }
     char msg[512];
     const char *kind;
@@ -549,7 +600,11 @@ static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
     c.plan = ce->plan;
     size_t n = sh->mlen < MIRROR_CAP ? sh->mlen : MIRROR_CAP;
     char *s = ipf_schedule_make(ce->sc, &c, sh->mirror, n);
-    add_finding(ce, kind, msg, s ? s : "", at, 0, NULL, 0, 1);
+    char marked[8300];
+    /* a watchdog hang's schedule says so: its replay reports the hang where
+     * the recorded decisions end (see replay --help) */
+    snprintf(marked, sizeof marked, "%s%s", s ? s : "", died == 2 ? "/hang" : "");
+    add_finding(ce, kind, msg, marked, at, 0, NULL, 0, 1);
     free(s);
     ce->found++;
     ce->executions++;
@@ -557,18 +612,28 @@ static void run_cell(cell *ce, double cell_seconds, shared_state *sh) {
     from = at + 1;
     if (died == 2 && ++ce->hangs >= 3) {
       /* every further hang would cost another watchdog period */
-      fprintf(stderr, "%sipcfault: %s %s: stopped after 3 wall-clock hangs at execution %ld\n", tty ? "\n" : "",
-              ce->sc->name, strat_name(ce->strategy), at);
-      return;
+      fprintf(stderr, "%s%s: %s %s: stopped after 3 wall-clock hangs at execution %ld\n", tty ? "\n" : "",
+              ipf__prog(), ce->sc->name, strat_name(ce->strategy), at);
+      return 0;
     }
-    if (from >= O.budget || (deadline > 0 && ipf__now_s() > deadline)) return;
+    if (from >= O.budget || (deadline > 0 && ipf__now_s() > deadline)) return 0;
   }
 }
 
 static void shrink_all(void) {
   for (int i = 0; i < nfinds; i++) {
     finding *f = &finds[i];
-    if (f->crashed || !f->ndec || !O.shrink) continue;
+    if (!O.shrink) { snprintf(f->shrink_note, sizeof f->shrink_note, "--no-shrink"); continue; }
+    if (f->crashed) {
+      snprintf(f->shrink_note, sizeof f->shrink_note, "not shrunk: a %s is replayed in a child, not in-process",
+               !strcmp(f->kind, "hang") ? "wall-clock hang" : "crash");
+      continue;
+    }
+    if (!f->ndec) {
+      snprintf(f->shrink_note, sizeof f->shrink_note, "not shrunk: found by an earlier run (--resume, merge)");
+      continue;
+    }
+    if (got_signal) { snprintf(f->shrink_note, sizeof f->shrink_note, "not shrunk: interrupted"); continue; }
     const ipf_scenario *sc = ipf_scenario_find(f->scenario);
     const ipf_plan *plan = NULL;
     for (int k = 0; k < ncells; k++)
@@ -576,8 +641,10 @@ static void shrink_all(void) {
     int p[2];
     if (pipe(p) < 0) continue;
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+      in_child(parent);
       close(p[0]);
       child_shrink(sc, plan, f, p[1]);
       _exit(0);
@@ -587,11 +654,16 @@ static void shrink_all(void) {
     char *a = NULL, *b = NULL, *c = NULL;
     uint32_t *dec = NULL;
     struct pollfd pf = { p[0], POLLIN, 0 };
-    if (poll(&pf, 1, (int)(O.watchdog * 1000 * 4)) > 0 && read_rec(p[0], &h, &a, &b, &c, &dec) == 0 &&
-        h.type == REC_SHRUNK && a[0]) {
-      snprintf(f->schedule, sizeof f->schedule, "%s", a);
-      f->preempt_after = (long)h.preempt;
+    int k = poll(&pf, 1, (int)(O.watchdog * 1000 * 4));
+    if (k > 0 && read_rec(p[0], &h, &a, &b, &c, &dec) == 0 && h.type == REC_SHRUNK) {
+      if (a[0]) {
+        snprintf(f->schedule, sizeof f->schedule, "%s", a);
+        f->preempt_after = (long)h.preempt;
+      }
+      snprintf(f->shrink_note, sizeof f->shrink_note, "%s", b);
     } else {
+      snprintf(f->shrink_note, sizeof f->shrink_note, "%s", got_signal ? "not shrunk: interrupted" :
+               k == 0 ? "shrinking took longer than 4 x --watchdog" : "the shrinking child died");
       kill(pid, SIGKILL);
     }
     free(a); free(b); free(c); free(dec);
@@ -603,8 +675,13 @@ static void shrink_all(void) {
 /* ---- reports ---------------------------------------------------------------------- */
 
 static void replay_line(const finding *f, char *buf, size_t len) {
-  snprintf(buf, len, "ipcfault replay %s --schedule %s%s%s", f->scenario, f->schedule,
-           f->plan[0] ? " --plan " : "", f->plan);
+  /* a crash or a watchdog hang replays in a child of its own, as found */
+  char t[64] = "";
+  if (!strcmp(f->kind, "crash")) snprintf(t, sizeof t, " --isolate");
+  else if (strlen(f->schedule) > 5 && !strcmp(f->schedule + strlen(f->schedule) - 5, "/hang"))
+    snprintf(t, sizeof t, " --isolate --timeout %.0f", O.watchdog > 0 ? O.watchdog : 10);
+  snprintf(buf, len, "%s replay %s --schedule %s%s%s%s", ipf__self(), f->scenario, f->schedule,
+           f->plan[0] ? " --plan " : "", f->plan, t);
 }
 
 static void xml_text(FILE *o, const char *s) {
@@ -631,6 +708,12 @@ static long scenario_execs(const ipf_scenario *sc) {
   for (int i = 0; i < ncells; i++) if (cells[i].sc == sc) n += cells[i].executions;
   return n;
 }
+/* The wall-clock time of the scenario's cells: a testcase's JUnit time. */
+static double scenario_secs(const ipf_scenario *sc) {
+  double t = 0;
+  for (int i = 0; i < ncells; i++) if (cells[i].sc == sc) t += cells[i].secs;
+  return t;
+}
 static int scenario_ok(const ipf_scenario *sc) {
   int found = scenario_found(sc);
   return sc->expect == IPF_EXPECT_BUG ? found : !found;
@@ -650,7 +733,7 @@ static void write_junit(const char *path, double secs) {
     const ipf_scenario *sc = O.scen[i];
     fprintf(o, "    <testcase classname=\"ipcfault.%.*s\" name=\"", (int)strcspn(sc->name, "/"), sc->name);
     xml_text(o, sc->name);
-    fprintf(o, "\" time=\"0\">\n");
+    fprintf(o, "\" time=\"%.3f\">\n", scenario_secs(sc));
     if (!scenario_ok(sc)) {
       if (sc->expect == IPF_EXPECT_BUG) {
         fprintf(o, "      <failure message=\"expected bug not found\" type=\"missed\">expected bug not found in %ld executions</failure>\n",
@@ -734,8 +817,10 @@ static void write_json(FILE *o, double secs) {
     ipf__json_str(o, f->schedule);
     fprintf(o, ",\"plan\":");
     ipf__json_str(o, f->plan);
-    fprintf(o, ",\"preemptions_found\":%ld,\"preemptions_shrunk\":%ld,\"replay\":", f->preempt_before,
+    fprintf(o, ",\"preemptions_found\":%ld,\"preemptions_shrunk\":%ld,\"shrink_note\":", f->preempt_before,
             f->preempt_after);
+    ipf__json_str(o, f->shrink_note);
+    fprintf(o, ",\"replay\":");
     ipf__json_str(o, rl);
     fprintf(o, "}");
   }
@@ -758,13 +843,23 @@ static void write_results(double secs) {
   char path[4096];
   snprintf(path, sizeof path, "%s/findings", O.out);
   if (mkdir(path, 0755) < 0 && errno != EEXIST) die_usage("--out %s: %s", path, strerror(errno));
-  snprintf(path, sizeof path, "%s/results.tsv", O.out);
+  /* written whole to a temporary name and renamed: a results.tsv is always
+   * complete, even when the campaign is killed while writing it */
+  char final[4096];
+  snprintf(final, sizeof final, "%s/results.tsv", O.out);
+  snprintf(path, sizeof path, "%s/results.tsv.tmp", O.out);
   FILE *o = fopen(path, "w");
   if (!o) die_usage("--out: %s: %s", path, strerror(errno));
   fprintf(o, "ipcfault-results\t1\tshard\t%d/%d\tseed\t%" PRIu64 "\tbudget\t%ld\n", O.shard_i, O.shard_n, O.seed, O.budget);
-  for (int i = 0; i < ncells; i++)
-    fprintf(o, "cell\t%s\t%s\t%s\t%ld\n", cells[i].sc->name, strat_name(cells[i].strategy),
-            cells[i].plan_file ? cells[i].plan_file : "-", cells[i].executions);
+  /* a cell line: executions, then done or partial (interrupted: --resume
+   * runs it again) and its wall-clock seconds; cells not started yet are
+   * not listed */
+  for (int i = 0; i < ncells; i++) {
+    if (cells[i].state == CELL_TODO) continue;
+    fprintf(o, "cell\t%s\t%s\t%s\t%ld\t%s\t%.3f\n", cells[i].sc->name, strat_name(cells[i].strategy),
+            cells[i].plan_file ? cells[i].plan_file : "-", cells[i].executions,
+            cells[i].state == CELL_DONE ? "done" : "partial", cells[i].secs);
+  }
   for (int k = 0; k < nfinds; k++) {
     const finding *f = &finds[k];
     fprintf(o, "finding\t%s\t%s\t%s\t%ld\t%ld\t%ld\t", f->scenario, f->strategy, f->plan[0] ? f->plan : "-",
@@ -772,18 +867,20 @@ static void write_results(double secs) {
     tsv_field(o, f->kind); fputc('\t', o);
     tsv_field(o, f->key); fputc('\t', o);
     tsv_field(o, f->message); fputc('\t', o);
-    tsv_field(o, f->schedule); fputc('\n', o);
+    tsv_field(o, f->schedule); fputc('\t', o);
+    tsv_field(o, f->shrink_note); fputc('\n', o);
   }
-  fclose(o);
+  if (fclose(o) != 0 || rename(path, final) != 0) die_usage("--out: %s: %s", final, strerror(errno));
   for (int k = 0; k < nfinds; k++) {
     snprintf(path, sizeof path, "%s/findings/%03d.txt", O.out, k + 1);
     FILE *f = fopen(path, "w");
     if (!f) continue;
     char rl[9000];
     replay_line(&finds[k], rl, sizeof rl);
-    fprintf(f, "scenario: %s\nkind: %s\nstrategy: %s\nexecution: %ld\npreemptions: %ld found, %ld after shrinking\n\n%s\n\nreplay:\n  %s\n",
+    fprintf(f, "scenario: %s\nkind: %s\nstrategy: %s\nexecution: %ld\npreemptions: %ld found, %ld after shrinking%s%s%s\n\n%s\n\nreplay:\n  %s\n",
             finds[k].scenario, finds[k].kind, finds[k].strategy, finds[k].index, finds[k].preempt_before,
-            finds[k].preempt_after, finds[k].message, rl);
+            finds[k].preempt_after, finds[k].shrink_note[0] ? " (" : "", finds[k].shrink_note[0] ? finds[k].shrink_note : "",
+            finds[k].shrink_note[0] ? ")" : "", finds[k].message, rl);
     fclose(f);
   }
   snprintf(path, sizeof path, "%s/summary.txt", O.out);
@@ -798,6 +895,11 @@ void ipf__campaign_summary(FILE *o, double secs) {
   fprintf(o, "campaign: %d scenario%s, %ld executions in %.1f s (%.0f/s), shard %d/%d, %d distinct finding%s\n",
           O.nscen, O.nscen == 1 ? "" : "s", total_execs, secs, secs > 0 ? total_execs / secs : 0.0, O.shard_i,
           O.shard_n, nfinds, nfinds == 1 ? "" : "s");
+  int ndone = 0;
+  for (int i = 0; i < ncells; i++) ndone += cells[i].state == CELL_DONE;
+  if (ndone < ncells)
+    fprintf(o, "interrupted: %d of %d cells done (campaign --resume DIR continues); verdicts below are of what ran\n",
+            ndone, ncells);
   for (int i = 0; i < O.nscen; i++) {
     const ipf_scenario *sc = O.scen[i];
     const char *exp = sc->expect == IPF_EXPECT_BUG ? "bug" : sc->expect == IPF_EXPECT_OK ? "ok" : "tsan";
@@ -808,9 +910,9 @@ void ipf__campaign_summary(FILE *o, double secs) {
       char rl[9000];
       replay_line(&finds[k], rl, sizeof rl);
       int head = (int)strcspn(finds[k].message, "\n");
-      fprintf(o, "      %s (execution %ld, %s, preemptions %ld -> %ld)\n        %.*s\n        %s\n", finds[k].kind,
-              finds[k].index, finds[k].strategy, finds[k].preempt_before, finds[k].preempt_after, head,
-              finds[k].message, rl);
+      fprintf(o, "      %s (execution %ld, %s, preemptions %ld -> %ld%s%s)\n        %.*s\n        %s\n", finds[k].kind,
+              finds[k].index, finds[k].strategy, finds[k].preempt_before, finds[k].preempt_after,
+              finds[k].shrink_note[0] ? ": " : "", finds[k].shrink_note, head, finds[k].message, rl);
     }
   }
 }
@@ -818,7 +920,7 @@ void ipf__campaign_summary(FILE *o, double secs) {
 /* ---- option parsing ------------------------------------------------------------------ */
 
 static long num(const char *opt, const char *v, long min, long max) {
-  return ipf__cli_number("ipcfault", opt, v, min, max, "");
+  return ipf__cli_number(ipf__prog(), opt, v, min, max, "");
 }
 
 static double duration(const char *v) {
@@ -849,7 +951,7 @@ static char *slurp(const char *path) {
 }
 
 static const char *campaign_help =
-  "usage: ipcfault campaign [SCENARIO|GLOB ...] [options]\n"
+  "usage: %s campaign [SCENARIO|GLOB ...] [options]\n"
   "\n"
   "Run many executions of many scenarios, each cell in a forked child, so that a\n"
   "crash or a hang is recorded as a finding and the campaign goes on. Findings are\n"
@@ -871,18 +973,105 @@ static const char *campaign_help =
   "  --no-shrink       keep schedules as found\n"
   "  --fiu             the libfiu bridge on (as IPCFAULT_FIU=1)\n"
   "  -q, --quiet       no progress line\n"
+  "  --resume DIR      continue the interrupted campaign whose results are in DIR\n"
+  "                    (its own options, from DIR/campaign.args; output options\n"
+  "                    may be added)\n"
+  "\n"
+  "Results are written as each cell finishes. SIGINT or SIGTERM stops the running\n"
+  "cell, writes what was done, and exits 130 or 143; --resume runs the rest.\n"
+  "Findings are deduplicated by scenario, kind and place (a hang by the threads\n"
+  "still running); the summary gives each one's preemptions before and after\n"
+  "shrinking, and why when they did not go down.\n"
   "\n"
   "A scenario passes when the campaign agrees with its expected verdict: a bug\n"
   "scenario was found, an ok scenario was not. Exit 0 when all pass, 1 otherwise,\n"
   "2 on bad usage.\n";
 
+enum { K_STRATEGY = 256, K_PLAN, K_BUDGET, K_TIME, K_SEED, K_WATCHDOG, K_SHARD, K_OUT, K_JUNIT, K_TAP, K_JSON,
+       K_NO_SHRINK, K_RESUME, K_FIU };
+
+static const struct option campaign_opts[] = {
+  { "help", no_argument, NULL, 'h' },
+  { "strategy", required_argument, NULL, K_STRATEGY },
+  { "plan", required_argument, NULL, K_PLAN },
+  { "budget", required_argument, NULL, K_BUDGET },
+  { "time", required_argument, NULL, K_TIME },
+  { "seed", required_argument, NULL, K_SEED },
+  { "watchdog", required_argument, NULL, K_WATCHDOG },
+  { "shard", required_argument, NULL, K_SHARD },
+  { "out", required_argument, NULL, K_OUT },
+  { "junit", required_argument, NULL, K_JUNIT },
+  { "tap", no_argument, NULL, K_TAP },
+  { "json", no_argument, NULL, K_JSON },
+  { "no-shrink", no_argument, NULL, K_NO_SHRINK },
+  { "fiu", no_argument, NULL, K_FIU },
+  { "quiet", no_argument, NULL, 'q' },
+  { "resume", required_argument, NULL, K_RESUME },
+  { NULL, 0, NULL, 0 },
+};
+
+/* getopt_long's '?' as one line (unknown, ambiguous, a value to a flag). */
+static void opt_error(const char *cmd, int ac, char **av, const struct option *lo) {
+  char why[700];
+  const char *arg = optind - 1 < ac ? av[optind - 1] : NULL;
+  die_usage("%s: %s (see '%s %s --help')", cmd, ipf__opt_bad(arg, optopt, lo, why, sizeof why), ipf__prog(), cmd);
+}
+
+static int split_tsv(char *line, char **f, int max);
+static const char *resume_dir;     /* set while a --resume runs the stored command line */
+
+/* DIR/campaign.args: the options and patterns the campaign was started
+ * with, one a line (escaped as in results.tsv), for --resume. */
+static void write_args(int argc, char **argv) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/campaign.args", O.out);
+  FILE *o = fopen(path, "w");
+  if (!o) die_usage("--out %s: %s", path, strerror(errno));
+  for (int i = 2; i < argc; i++) { tsv_field(o, argv[i]); fputc('\n', o); }
+  if (fclose(o) != 0) die_usage("--out %s: %s", path, strerror(errno));
+}
+
+/* --resume DIR: run `campaign STORED-ARGS EXTRA-ARGS` with resume_dir set;
+ * extra: this command line without its --resume (output options such as
+ * --junit may be added; what defines the cells may not). */
+static int resume(const char *dir, char **extra, int nextra, const char *argv0) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/campaign.args", dir);
+  FILE *in = fopen(path, "r");
+  if (!in) die_usage("--resume %s: %s (not the results directory of a campaign)", path, strerror(errno));
+  char **av = malloc((size_t)(nextra + 1030) * sizeof *av);
+  if (!av) die_usage("out of memory");
+  int ac = 0;
+  av[ac++] = (char *)argv0;
+  av[ac++] = "campaign";
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t k;
+  while ((k = getline(&line, &cap, in)) > 0 && ac < 1026) {
+    char *f[1];
+    if (line[k - 1] == '\n') line[k - 1] = 0;
+    split_tsv(line, f, 1);
+    av[ac++] = strdup(f[0]);
+  }
+  free(line);
+  fclose(in);
+  /* getopt_long permutes av: keep what to free apart */
+  int stored = ac;
+  char **owned = malloc((size_t)stored * sizeof *owned);
+  if (!owned) die_usage("out of memory");
+  memcpy(owned, av, (size_t)stored * sizeof *owned);
+  for (int i = 0; i < nextra; i++) av[ac++] = extra[i];
+  av[ac] = NULL;
+  resume_dir = dir;
+  int rc = ipf__cmd_campaign(ac, av);
+  for (int i = 2; i < stored; i++) free(owned[i]);
+  free(owned);
+  free(av);
+  return rc;
+}
+
 int ipf__cmd_campaign(int argc, char **argv) {
   memset(&O, 0, sizeof O);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop;       /* no SA_RESTART: the parent's poll wakes */
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
   O.budget = 1000;
   O.shard_n = 1;
   O.seed = 1;
@@ -892,10 +1081,23 @@ int ipf__cmd_campaign(int argc, char **argv) {
   const char *pats[256];
   int npats = 0;
   int budget_set = 0;
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(campaign_help, stdout); return 0; }
-    else if (!strcmp(a, "--strategy")) {
+  int ac = argc - 1, c;
+  char **av = argv + 1;
+  /* argv as given, before getopt_long permutes it (for --resume) */
+  static char *orig[4096];
+  if (argc > 4096) die_usage("campaign: more than 4096 arguments");
+  memcpy(orig, argv, (size_t)argc * sizeof *orig);
+  opterr = 0;
+  optind = 1;
+  while ((c = getopt_long(ac, av, ":hq", campaign_opts, NULL)) != -1) {
+    const char *v = optarg, *a = "";
+    if (c == ':') { c = optopt; v = NULL; }
+    for (const struct option *lo = campaign_opts; lo->name; lo++) if (lo->val == c) a = lo->name;
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", a);
+    switch (c) {
+    case 'h': printf(campaign_help, ipf__prog()); return 0;
+    case K_STRATEGY: {
       if (!v) die_usage("--strategy needs a value: pct, random or rr");
       ipf_strategy s;
       if (!strcmp(v, "pct")) s = IPF_STRAT_PCT;
@@ -904,8 +1106,9 @@ int ipf__cmd_campaign(int argc, char **argv) {
       else die_usage("--strategy: unknown strategy '%s' (pct, random or rr)", v);
       if (O.nstrat >= 8) die_usage("--strategy: at most 8");
       O.strategies[O.nstrat++] = s;
-      i++;
-    } else if (!strcmp(a, "--plan")) {
+      break;
+    }
+    case K_PLAN: {
       if (!v) die_usage("--plan needs a file (or 'none')");
       if (O.nplans >= 16) die_usage("--plan: at most 16");
       ipf_plan *p = NULL;
@@ -919,29 +1122,49 @@ int ipf__cmd_campaign(int argc, char **argv) {
       }
       O.plan_files[O.nplans] = v;
       O.plans[O.nplans++] = p;
-      i++;
-    } else if (!strcmp(a, "--budget")) { O.budget = num(a, v, 1, 1000000000L); budget_set = 1; i++; }
-    else if (!strcmp(a, "--time")) { O.time_limit = duration(v); i++; }
-    else if (!strcmp(a, "--seed")) { O.seed = (uint64_t)num(a, v, 0, 0x7fffffffffffffffL); i++; }
-    else if (!strcmp(a, "--watchdog")) { O.watchdog = (double)num(a, v, 1, 86400); i++; }
-    else if (!strcmp(a, "--shard")) {
+      break;
+    }
+    case K_BUDGET: O.budget = num(opt, v, 1, 1000000000L); budget_set = 1; break;
+    case K_TIME: O.time_limit = duration(v); break;
+    case K_SEED: O.seed = (uint64_t)num(opt, v, 0, 0x7fffffffffffffffL); break;
+    case K_WATCHDOG: O.watchdog = (double)num(opt, v, 1, 86400); break;
+    case K_SHARD: {
       if (!v) die_usage("--shard needs I/N, e.g. 0/4");
       int si, sn, used = 0;
       if (sscanf(v, "%d/%d%n", &si, &sn, &used) != 2 || v[used] || sn < 1 || si < 0 || si >= sn)
         die_usage("--shard: '%s' is not I/N with 0 <= I < N", v);
       O.shard_i = si;
       O.shard_n = sn;
-      i++;
-    } else if (!strcmp(a, "--out")) { if (!v) die_usage("--out needs a directory"); O.out = v; i++; }
-    else if (!strcmp(a, "--junit")) { if (!v) die_usage("--junit needs a file"); O.junit = v; i++; }
-    else if (!strcmp(a, "--tap")) O.tap = 1;
-    else if (!strcmp(a, "--json")) O.json = 1;
-    else if (!strcmp(a, "--no-shrink")) O.shrink = 0;
-    else if (!strcmp(a, "--fiu")) ipf_fiu_enable();       /* the cells inherit it */
-    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) O.quiet = 1;
-    else if (a[0] == '-') die_usage("campaign: unknown option '%s' (see 'ipcfault campaign --help')", a);
-    else if (npats < 256) pats[npats++] = a;
+      break;
+    }
+    case K_OUT: if (!v) die_usage("--out needs a directory"); O.out = v; break;
+    case K_JUNIT: if (!v) die_usage("--junit needs a file"); O.junit = v; break;
+    case K_TAP: O.tap = 1; break;
+    case K_JSON: O.json = 1; break;
+    case K_NO_SHRINK: O.shrink = 0; break;
+    case K_FIU: ipf_fiu_enable(); break;       /* the cells inherit it */
+    case 'q': O.quiet = 1; break;
+    case K_RESUME: if (!v) die_usage("--resume needs the results directory of an interrupted campaign"); O.resume = v; break;
+    default: opt_error("campaign", ac, av, campaign_opts);
+    }
   }
+  for (int i = optind; i < ac; i++) if (npats < 256) pats[npats++] = av[i];
+  if (O.resume) {
+    if (resume_dir) die_usage("campaign: --resume given twice");
+    if (npats) die_usage("campaign: --resume continues the campaign as it was started; give no SCENARIO");
+    /* this command line without its --resume (spelt in full, abbreviated,
+     * or as --resume=DIR) */
+    static char *extra[4096];
+    int nextra = 0;
+    for (int i = 2; i < argc; i++) {
+      const struct option *lo = strncmp(orig[i], "--", 2) || !orig[i][2] ? NULL : ipf__opt_find(orig[i], campaign_opts);
+      if (!strcmp(orig[i], "--")) break;
+      if (lo && lo->val == K_RESUME) { if (!strchr(orig[i], '=')) i++; continue; }
+      extra[nextra++] = orig[i];
+    }
+    return resume(O.resume, extra, nextra, orig[0]);
+  }
+  if (resume_dir) O.out = resume_dir;
   if (O.time_limit > 0 && budget_set) die_usage("campaign: give --budget or --time, not both");
   if (O.time_limit > 0) O.budget = 1000000000L;
   if (O.tap && O.json) die_usage("campaign: --tap and --json both want stdout; pick one");
@@ -971,13 +1194,63 @@ int ipf__cmd_campaign(int argc, char **argv) {
   finds = calloc(MAX_FINDINGS, sizeof *finds);
   shared_state *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (!finds || sh == MAP_FAILED) die_usage("campaign: out of memory");
+  /* the results directory exists from the start, with the command line
+   * that --resume needs */
+  if (mkdir(O.out, 0755) < 0 && errno != EEXIST) die_usage("--out %s: %s", O.out, strerror(errno));
+  double before = 0;                 /* seconds of the cells an earlier run finished */
+  if (resume_dir) {
+    char path[4096], err[4300];
+    snprintf(path, sizeof path, "%s/results.tsv", resume_dir);
+    FILE *in = fopen(path, "r");
+    if (in) {
+      uint64_t seed = O.seed;
+      long budget = O.budget;
+      int shard_n = 0;
+      int rc = ipf__results_parse(in, path, &shard_n, err, sizeof err);
+      fclose(in);
+      if (rc < 0) die_usage("--resume: %s", err);
+      if (O.seed != seed || O.budget != budget || shard_n != O.shard_n)
+        die_usage("--resume: %s was written with another seed, budget or shard than %s/campaign.args says", path,
+                  resume_dir);
+      for (int i = 0; i < ncells; i++) {
+        if (cells[i].state == CELL_PARTIAL) {
+          /* an interrupted cell runs again from its first execution */
+          total_execs -= cells[i].executions;
+          cells[i].executions = 0;
+          cells[i].secs = 0;
+          cells[i].state = CELL_TODO;
+        }
+        if (cells[i].state == CELL_DONE) before += cells[i].secs;
+      }
+    }
+  } else {
+    write_args(argc, argv);
+  }
   tty = isatty(2);
   t_start = ipf__now_s();
+  struct sigaction sa, old_int, old_term;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
   double per_cell = O.time_limit > 0 ? O.time_limit / ncells : 0;
-  for (int i = 0; i < ncells; i++) run_cell(&cells[i], per_cell, sh);
+  int cells_done = 0;
+  for (int i = 0; i < ncells && !got_signal; i++) {
+    if (cells[i].state == CELL_DONE) { cells_done++; continue; }
+    double c0 = ipf__now_s();
+    int stopped = run_cell(&cells[i], per_cell, sh);
+    cells[i].secs = ipf__now_s() - c0;
+    cells[i].state = stopped ? CELL_PARTIAL : CELL_DONE;
+    if (stopped) break;
+    cells_done++;
+    /* as each cell finishes: what a kill -9 cannot take back */
+    write_results(before + ipf__now_s() - t_start);
+  }
   if (tty && !O.quiet) fprintf(stderr, "\r\033[K");
   shrink_all();
-  double secs = ipf__now_s() - t_start;
+  double secs = before + ipf__now_s() - t_start;
   write_results(secs);
   if (O.junit) write_junit(O.junit, secs);
   if (O.tap) write_tap(stdout);
@@ -985,10 +1258,18 @@ int ipf__cmd_campaign(int argc, char **argv) {
   else ipf__campaign_summary(stdout, secs);
   int all_ok = 1;
   for (int i = 0; i < O.nscen; i++) all_ok &= scenario_ok(O.scen[i]);
+  int sig = got_signal;
+  if (sig)
+    fprintf(stderr, "%s: campaign interrupted by %s: %d of %d cells done, results so far in %s; continue with:\n"
+            "  %s campaign --resume %s\n", ipf__prog(), sig == SIGINT ? "SIGINT" : "SIGTERM", cells_done, ncells,
+            O.out, ipf__self(), O.out);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
   munmap(sh, sizeof *sh);
   for (int k = 0; k < nfinds; k++) free(finds[k].dec);
   free(finds);
   for (int p = 0; p < O.nplans; p++) ipf_plan_free(O.plans[p]);
+  if (sig) return 128 + sig;
   return all_ok ? 0 : 1;
 }
 
@@ -1052,8 +1333,8 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
   long lineno = 0;
   while (getline(&line, &cap, in) > 0) {
     lineno++;
-    char *f[12];
-    int n = split_tsv(line, f, 12);
+    char *f[13];
+    int n = split_tsv(line, f, 13);
     if (lineno == 1) {
       int si, sn, used = 0;
       if (n < 8 || strcmp(f[0], "ipcfault-results") || strcmp(f[1], "1") ||
@@ -1067,7 +1348,7 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
       continue;
     }
     int ok;
-    if (n == 5 && !strcmp(f[0], "cell")) {
+    if ((n == 5 || n == 7) && !strcmp(f[0], "cell")) {
       const ipf_scenario *sc = ipf_scenario_find(f[1]);
       ipf_strategy st = strat_of(f[2], &ok);
       if (!sc || !ok) RESULTS_FAIL("merge: %s:%ld: unknown scenario or strategy", path, lineno);
@@ -1087,20 +1368,34 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
       }
       long execs = count_field(f[4]);
       if (execs < 0) RESULTS_FAIL("merge: %s:%ld: the execution count is not a count (digits, at most 10^15)", path, lineno);
+      int state = CELL_DONE;
+      double secs = 0;
+      if (n == 7) {
+        char *e;
+        errno = 0;
+        secs = strtod(f[6], &e);
+        if (!strcmp(f[5], "partial")) state = CELL_PARTIAL;
+        else if (strcmp(f[5], "done")) RESULTS_FAIL("merge: %s:%ld: a cell is 'done' or 'partial'", path, lineno);
+        if (errno || e == f[6] || *e || !(secs >= 0 && secs < 1e12))
+          RESULTS_FAIL("merge: %s:%ld: the cell's seconds are not a number", path, lineno);
+      }
       c->executions += execs;
+      c->secs += secs;
+      if (c->state != CELL_PARTIAL) c->state = state;   /* one partial shard: the cell is partial */
       total_execs += execs;
-    } else if (n == 11 && !strcmp(f[0], "finding")) {
+    } else if ((n == 11 || n == 12) && !strcmp(f[0], "finding")) {
       const ipf_scenario *sc = ipf_scenario_find(f[1]);
       ipf_strategy st = strat_of(f[2], &ok);
       if (!sc || !ok) RESULTS_FAIL("merge: %s:%ld: unknown scenario or strategy", path, lineno);
       long idx = count_field(f[4]), pb = count_field(f[5]), pa = count_field(f[6]);
       if (idx < 0 || pb < 0 || pa < 0)
         RESULTS_FAIL("merge: %s:%ld: execution and preemption fields must be counts", path, lineno);
-      cell tmp = { sc, st, strcmp(f[3], "-") ? f[3] : NULL, NULL, 0, 0, 0 };
+      cell tmp = { sc, st, strcmp(f[3], "-") ? f[3] : NULL, NULL, 0, 0, 0, 0, 0 };
       finding *fd = add_finding(&tmp, f[7], f[9], f[10], idx, pb, NULL, 0, 0);
       if (fd) {
         fd->preempt_after = pa;
         snprintf(fd->key, sizeof fd->key, "%s", f[8]);
+        if (n == 12) snprintf(fd->shrink_note, sizeof fd->shrink_note, "%s", f[11]);
       }
     } else {
       RESULTS_FAIL("merge: %s:%ld: expected a 'cell' or 'finding' record", path, lineno);
@@ -1121,7 +1416,7 @@ void ipf__results_reset(void) {
 }
 
 static const char *merge_help =
-  "usage: ipcfault merge DIR... [--out DIR] [--junit FILE] [--tap | --json]\n"
+  "usage: %s merge DIR... [--out DIR] [--junit FILE] [--tap | --json]\n"
   "\n"
   "Combine the results directories of sharded campaigns (each DIR holds a\n"
   "results.tsv written by 'ipcfault campaign --shard I/N --out DIR') into one, as\n"
@@ -1134,16 +1429,28 @@ int ipf__cmd_merge(int argc, char **argv) {
   O.shard_n = 1;
   const char *dirs[256];
   int ndirs = 0;
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(merge_help, stdout); return 0; }
-    else if (!strcmp(a, "--out")) { if (!v) die_usage("--out needs a directory"); O.out = v; i++; }
-    else if (!strcmp(a, "--junit")) { if (!v) die_usage("--junit needs a file"); O.junit = v; i++; }
-    else if (!strcmp(a, "--tap")) O.tap = 1;
-    else if (!strcmp(a, "--json")) O.json = 1;
-    else if (a[0] == '-') die_usage("merge: unknown option '%s' (see 'ipcfault merge --help')", a);
-    else if (ndirs < 256) dirs[ndirs++] = a;
+  static const struct option merge_opts[] = {
+    { "help", no_argument, NULL, 'h' },   { "out", required_argument, NULL, K_OUT },
+    { "junit", required_argument, NULL, K_JUNIT }, { "tap", no_argument, NULL, K_TAP },
+    { "json", no_argument, NULL, K_JSON }, { NULL, 0, NULL, 0 },
+  };
+  int ac = argc - 1, c;
+  char **av = argv + 1;
+  opterr = 0;
+  optind = 1;
+  while ((c = getopt_long(ac, av, ":h", merge_opts, NULL)) != -1) {
+    const char *v = optarg;
+    if (c == ':') { c = optopt; v = NULL; }
+    switch (c) {
+    case 'h': printf(merge_help, ipf__prog()); return 0;
+    case K_OUT: if (!v) die_usage("--out needs a directory"); O.out = v; break;
+    case K_JUNIT: if (!v) die_usage("--junit needs a file"); O.junit = v; break;
+    case K_TAP: O.tap = 1; break;
+    case K_JSON: O.json = 1; break;
+    default: opt_error("merge", ac, av, merge_opts);
+    }
   }
+  for (int i = optind; i < ac; i++) if (ndirs < 256) dirs[ndirs++] = av[i];
   if (!ndirs) die_usage("merge needs at least one results directory");
   if (O.tap && O.json) die_usage("merge: --tap and --json both want stdout; pick one");
   finds = calloc(MAX_FINDINGS, sizeof *finds);

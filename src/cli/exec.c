@@ -14,7 +14,15 @@
  *   - the scheduler saw every thread blocked: deadlock, with who waits on
  *     what; the step bound: hang; both written by the program's controller;
  *   - no end within --timeout seconds of wall-clock time: hang (a thread
- *     spinning or blocked where the kit has no scheduling point).
+ *     spinning or blocked where the kit has no scheduling point). Its
+ *     schedule ends in "/hang": replaying it runs the recorded decisions and,
+ *     where they run out ("schedule ended early"), reports that hang.
+ * An exit status given with --ok-exit is not a bug. When an execution ends
+ * (a kit verdict, the program's exit, a fatal signal) it publishes its fault
+ * counts and, with --trace/--html, its interleaving into the shared page
+ * (exec_main.c); the command prints them. Plans naming a site the
+ * interposers cannot reach (IPF_EXEC_SITES) are refused before anything
+ * runs.
  * Exit codes and --json follow explore: 0 nothing found, 1 bug, 2 error.
  * The schedule string's hash covers "exec:" plus the program's name and
  * arguments and the fault plan, so a schedule replays only for the same
@@ -23,6 +31,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -45,13 +54,14 @@
 #include "../sched/exec.h"
 
 static const char *exec_help =
-  "usage: ipcfault exec [options] -- PROGRAM [ARGS...]\n"
+  "usage: %s exec [options] [--] PROGRAM [ARGS...]\n"
   "\n"
   "Run an unmodified, dynamically linked pthread program under the controlled\n"
   "scheduler (LD_PRELOAD); each execution is a fresh process. Mutexes, condition\n"
   "variables, rwlocks, barriers, spinlocks, semaphores, thread create/join/exit,\n"
   "sched_yield, sleeps and read/write/send/recv/accept/connect/close/pipe are\n"
-  "scheduling points; plain memory accesses are not.\n"
+  "scheduling points; plain memory accesses are not. The first argument that is\n"
+  "not an option is PROGRAM; '--' before it is optional.\n"
   "\n"
   "options:\n"
   "  --strategy random|pct|rr   how the scheduler chooses (default pct)\n"
@@ -59,13 +69,29 @@ static const char *exec_help =
   "  --runs N                   executions at most (default 1000)\n"
   "  --seed N                   first seed (default 1)\n"
   "  --max-steps N              step bound; past it an execution is a hang (default 100000)\n"
-  "  --timeout SEC              wall-clock bound per execution (default 10)\n"
-  "  --plan FILE|none           fault plan for the I/O calls (default none)\n"
+  "  --timeout SEC              wall-clock bound per execution (default 10); an execution\n"
+  "                             it cuts is a hang whose schedule ends in /hang: its replay\n"
+  "                             takes the recorded decisions (waiting up to twice --timeout)\n"
+  "                             and reports the hang where they end\n"
+  "  --plan FILE|none           fault plan for the interposed calls (default none)\n"
+  "  --fault 'SITE=TERMS'       add one chain (repeatable), e.g. 'ipf/io/read=30%%short'.\n"
+  "                             exec reaches ipf/io/read, write, recv, send, accept,\n"
+  "                             connect, close, pipe, ipf/sync/cond_wait and\n"
+  "                             ipf/sched/point; a plan naming another site is refused\n"
+  "  --ok-exit CODE             an exit status that is not a bug (repeatable; 0 always is)\n"
   "  --schedule S               replay one execution exactly\n"
-  "  --json                     one JSON object on stdout (the fields of explore --json)\n"
+  "  --trace                    print the interleaving of the execution reported\n"
+  "                             (the last 65536 events)\n"
+  "  --html FILE                write it as a self-contained swimlane page\n"
+  "  --show-output              let the program write to this terminal; by default its\n"
+  "                             stdout is discarded and its stderr captured (the last\n"
+  "                             lines are quoted in a bug report)\n"
+  "  --json                     one JSON object on stdout (the fields of explore --json,\n"
+  "                             faults counted per site, and the replay line)\n"
   "\n"
-  "A program's abort, failed assert, fatal signal or non-zero exit status is a bug;\n"
-  "so is a deadlock (every thread blocked) and a hang (step bound or --timeout).\n"
+  "A program's abort, failed assert, fatal signal or exit status other than 0 and\n"
+  "the --ok-exit ones is a bug; so is a deadlock (every thread blocked) and a hang\n"
+  "(step bound or --timeout).\n"
   "A sanitizer's report is a bug of its own kind (asan, ubsan, tsan, leak). Programs\n"
   "built with ASan run as they are; leak checking is off unless ASAN_OPTIONS says\n"
   "detect_leaks=1 (a leak is then kind leak, not a concurrency bug).\n"
@@ -75,7 +101,7 @@ static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noret
 static void die(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "ipcfault exec: ");
+  fprintf(stderr, "%s exec: ", ipf__prog());
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
   va_end(ap);
@@ -83,7 +109,9 @@ static void die(const char *fmt, ...) {
 }
 
 static long num(const char *opt, const char *v, long min, long max) {
-  return ipf__cli_number("ipcfault exec", opt, v, min, max, "");
+  char who[300];
+  snprintf(who, sizeof who, "%s exec", ipf__prog());
+  return ipf__cli_number(who, opt, v, min, max, "");
 }
 
 static const char *strategy_name(int s) {
@@ -156,7 +184,7 @@ static int read_full(int fd, void *b, size_t n, int timeout_ms) {
   return 0;
 }
 
-static void start_server(struct server *s, const char *path, char **args, const char *preload) {
+static void start_server(struct server *s, const char *path, char **args, const char *preload, int show_output) {
   int shmfd = memfd_create("ipcfault-exec", MFD_CLOEXEC);
   s->err = memfd_create("ipcfault-stderr", MFD_CLOEXEC);
   if (shmfd < 0 || s->err < 0) die("memfd_create: %s", strerror(errno));
@@ -177,12 +205,14 @@ static void start_server(struct server *s, const char *path, char **args, const 
   char *asan = ipf__sanitizer_env("ASAN_OPTIONS"), *lsan = ipf__sanitizer_env("LSAN_OPTIONS");
   if (!asan || !lsan) die("out of memory");
   fflush(NULL);
+  pid_t parent = getpid();
   s->pid = fork();
   if (s->pid < 0) die("fork: %s", strerror(errno));
   if (s->pid == 0) {
+    ipf__die_with_parent(parent);    /* kept across execv: the forkserver dies with us */
     /* only async-signal-safe calls until exec (the CLI may have threads) */
     int null = open("/dev/null", O_RDWR);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(s->err, 2) < 0 ||
+    if (null < 0 || dup2(null, 0) < 0 || (!show_output && (dup2(null, 1) < 0 || dup2(s->err, 2) < 0)) ||
         dup2(s->err, IPF_EXEC_ERR_FD) < 0 || dup2(shmfd, IPF_EXEC_SHM_FD) < 0 ||
         dup2(ctl[0], IPF_EXEC_CTL_FD) < 0 || dup2(st[1], IPF_EXEC_ST_FD) < 0)
       _exit(126);
@@ -234,6 +264,7 @@ struct outcome {
   char message[6000];
   long steps;
   size_t ndec;
+  int wall_cut;              /* ended by --timeout, not by the program or the kit */
 };
 
 static const char *signame(int sig) {
@@ -251,7 +282,8 @@ static const char *signame(int sig) {
 }
 
 /* One execution under the request already in s->shm. */
-static int run_one(struct server *s, double timeout, const char *prog, struct outcome *o) {
+static int run_one(struct server *s, double timeout, const char *prog, const int *ok_exit, int nok,
+                   struct outcome *o) {
   memset(o, 0, sizeof *o);
   s->shm->reported = 0;
   s->shm->mlen = 0;
@@ -276,7 +308,10 @@ static int run_one(struct server *s, double timeout, const char *prog, struct ou
   char sanline[512];
   char more[1300] = "";
   if (*tail) snprintf(more, sizeof more, "\nits stderr ended with:\n%s", tail);
+  int ok_status = 0;
+  for (int i = 0; i < nok; i++) ok_status |= WIFEXITED(status) && WEXITSTATUS(status) == ok_exit[i];
   if (timed_out) {
+    o->wall_cut = 1;
     o->verdict = IPF_VERDICT_BUG;
     snprintf(o->kind, sizeof o->kind, "hang");
     snprintf(o->message, sizeof o->message,
@@ -300,7 +335,7 @@ static int run_one(struct server *s, double timeout, const char *prog, struct ou
     snprintf(o->kind, sizeof o->kind, "%s",
              sig == SIGABRT ? (strstr(tail, "Assertion") ? "assert" : "abort") : "signal");
     snprintf(o->message, sizeof o->message, "%s: killed by %s (signal %d)%s", o->kind, signame(sig), sig, more);
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && !ok_status) {
     o->verdict = IPF_VERDICT_BUG;
     snprintf(o->kind, sizeof o->kind, "exit");
     snprintf(o->message, sizeof o->message, "exit: the program exited with status %d%s", WEXITSTATUS(status), more);
@@ -324,6 +359,21 @@ static char *read_plan_file(const char *path) {
   return b;
 }
 
+/* The line that replays sched: this binary, the options that shape the
+ * execution (its hash covers the plan; --ok-exit changes the verdict; a
+ * wall-clock hang needs its --timeout) and the program. */
+static void shq(FILE *f, const char *s);
+static void replay_line(FILE *f, const char *plan_file, const char **faults, int nfaults, const int *ok_exit,
+                        int nok, double timeout, const char *sched, char **pargv, int pargc) {
+  fprintf(f, "%s exec", ipf__self());
+  if (plan_file) { fputs(" --plan ", f); shq(f, plan_file); }
+  for (int i = 0; i < nfaults; i++) { fputs(" --fault ", f); shq(f, faults[i]); }
+  for (int i = 0; i < nok; i++) fprintf(f, " --ok-exit %d", ok_exit[i]);
+  if (timeout > 0) fprintf(f, " --timeout %g", timeout);
+  fprintf(f, " --schedule %s --", sched);
+  for (int i = 0; i < pargc; i++) { fputc(' ', f); shq(f, pargv[i]); }
+}
+
 static void shq(FILE *f, const char *s) {
   if (*s && !strpbrk(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~")) { fputs(s, f); return; }
   fputc('\'', f);
@@ -334,61 +384,141 @@ static void shq(FILE *f, const char *s) {
   fputc('\'', f);
 }
 
+/* A schedule string of an execution that the wall clock cut (--timeout)
+ * ends in this marker: its replay runs the recorded decisions and, where
+ * they end, reports the same hang instead of "schedule ended early". */
+#define HANG_MARK "/hang"
+
+static const int exec_sites[] = {
+#define IPF_X_SITE(s) IPF_SITE_##s,
+  IPF_EXEC_SITES(IPF_X_SITE)
+#undef IPF_X_SITE
+};
+
+static int exec_can_fire(int site) {
+  for (size_t i = 0; i < sizeof exec_sites / sizeof exec_sites[0]; i++)
+    if (exec_sites[i] == site) return 1;
+  return 0;
+}
+
+enum { E_JSON = 256, E_STRATEGY, E_DEPTH, E_RUNS, E_MAX_STEPS, E_TIMEOUT, E_SEED, E_PLAN, E_FAULT, E_SCHEDULE,
+       E_TRACE, E_HTML, E_OK_EXIT, E_SHOW_OUTPUT };
+
+static const struct option exec_opts[] = {
+  { "help", no_argument, NULL, 'h' },
+  { "json", no_argument, NULL, E_JSON },
+  { "strategy", required_argument, NULL, E_STRATEGY },
+  { "depth", required_argument, NULL, E_DEPTH },
+  { "runs", required_argument, NULL, E_RUNS },
+  { "max-steps", required_argument, NULL, E_MAX_STEPS },
+  { "timeout", required_argument, NULL, E_TIMEOUT },
+  { "seed", required_argument, NULL, E_SEED },
+  { "plan", required_argument, NULL, E_PLAN },
+  { "fault", required_argument, NULL, E_FAULT },
+  { "schedule", required_argument, NULL, E_SCHEDULE },
+  { "trace", no_argument, NULL, E_TRACE },
+  { "html", required_argument, NULL, E_HTML },
+  { "ok-exit", required_argument, NULL, E_OK_EXIT },
+  { "show-output", no_argument, NULL, E_SHOW_OUTPUT },
+  { NULL, 0, NULL, 0 },
+};
+
+#define MAX_EXEC_FAULTS 64
+#define MAX_OK_EXIT 32
+
 int ipf__cmd_exec(int argc, char **argv) {
   ipf_config cfg;
   ipf_config_init(&cfg);
   cfg.strategy = IPF_STRAT_PCT;
   long runs = 1000;
   double timeout = 10;
-  int json = 0, dd = -1;
-  const char *plan_file = NULL, *schedule = NULL;
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--")) { dd = i; break; }
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(exec_help, stdout); return 0; }
-    else if (!strcmp(a, "--json")) json = 1;
-    else if (!strcmp(a, "--strategy")) {
+  int json = 0, trace = 0, show_output = 0;
+  const char *plan_file = NULL, *schedule = NULL, *html = NULL;
+  const char *faults[MAX_EXEC_FAULTS];
+  int nfaults = 0;
+  int ok_exit[MAX_OK_EXIT], nok = 0;
+  opterr = 0;
+  optind = 1;
+  /* getopt_long over argv[1..]; '+': the first non-option is PROGRAM, and
+   * everything after it is the program's */
+  int ac = argc - 1, c;
+  char **av = argv + 1;
+  while ((c = getopt_long(ac, av, "+:h", exec_opts, NULL)) != -1) {
+    const char *v = optarg;
+    if (c == ':') { c = optopt; v = NULL; }
+    switch (c) {
+    case 'h': printf(exec_help, ipf__prog()); return 0;
+    case E_JSON: json = 1; break;
+    case E_STRATEGY:
       if (!v) die("--strategy needs a value: random, pct or rr");
       if (!strcmp(v, "random")) cfg.strategy = IPF_STRAT_RANDOM;
       else if (!strcmp(v, "pct")) cfg.strategy = IPF_STRAT_PCT;
       else if (!strcmp(v, "rr")) cfg.strategy = IPF_STRAT_RR;
       else die("--strategy: unknown strategy '%s' (random, pct or rr)", v);
-      i++;
-    } else if (!strcmp(a, "--depth")) { cfg.pct_depth = (int)num(a, v, 1, 16); i++; }
-    else if (!strcmp(a, "--runs")) { runs = num(a, v, 1, 1000000000L); i++; }
-    else if (!strcmp(a, "--max-steps")) { cfg.max_steps = num(a, v, 1, 100000000L); i++; }
-    else if (!strcmp(a, "--timeout")) {
+      break;
+    case E_DEPTH: cfg.pct_depth = (int)num("--depth", v, 1, 16); break;
+    case E_RUNS: runs = num("--runs", v, 1, 1000000000L); break;
+    case E_MAX_STEPS: cfg.max_steps = num("--max-steps", v, 1, 100000000L); break;
+    case E_TIMEOUT: {
       if (!v) die("--timeout needs a value in seconds");
       char *end;
       errno = 0;
       timeout = strtod(v, &end);
       if (errno || end == v || *end || !(timeout > 0 && timeout <= 86400))
         die("--timeout: '%s' is not a number of seconds from 0 to 86400", v);
-      i++;
-    } else if (!strcmp(a, "--seed")) {
+
+      break;
+    }
+    case E_SEED: {
       if (!v || *v == '-') die("--seed: '%s' is not a number from 0 to 2^64-1", v ? v : "");
       char *end;
       errno = 0;
       unsigned long long n = strtoull(v, &end, 10);
       if (errno || end == v || *end) die("--seed: '%s' is not a number from 0 to 2^64-1", v);
       cfg.seed = n;
-      i++;
-    } else if (!strcmp(a, "--plan")) {
+      break;
+    }
+    case E_PLAN:
       if (!v) die("--plan needs a plan file (faults/*.plan) or 'none'");
+      if (plan_file) die("--plan given twice");
       plan_file = v;
-      i++;
-    } else if (!strcmp(a, "--schedule")) {
+      break;
+    case E_FAULT:
+      if (!v) die("--fault needs 'SITE=TERMS', e.g. 'ipf/io/read=short(3)'");
+      if (nfaults == MAX_EXEC_FAULTS) die("more than %d --fault options", MAX_EXEC_FAULTS);
+      faults[nfaults++] = v;
+      break;
+    case E_SCHEDULE:
       if (!v) die("--schedule needs the schedule string exec printed");
       schedule = v;
-      i++;
-    } else die("unknown option '%s' (the program goes after '--')", a);
+      break;
+    case E_TRACE: trace = 1; break;
+    case E_HTML:
+      if (!v) die("--html needs a file to write");
+      html = v;
+      break;
+    case E_OK_EXIT:
+      if (nok == MAX_OK_EXIT) die("more than %d --ok-exit options", MAX_OK_EXIT);
+      ok_exit[nok++] = (int)num("--ok-exit", v, 0, 255);
+      break;
+    case E_SHOW_OUTPUT: show_output = 1; break;
+    default: {
+      char why[700];
+      const char *arg = optind - 1 < ac ? av[optind - 1] : NULL;
+      die("%s (the program goes after the options, or after '--')", ipf__opt_bad(arg, optopt, exec_opts, why, sizeof why));
+    }
+    }
   }
-  if (dd < 0 || dd + 1 >= argc) die("no program given: ipcfault exec [options] -- PROGRAM [ARGS...]");
-  char **pargv = argv + dd + 1;
-  int pargc = argc - dd - 1;
+  if (optind >= ac) die("no program given: %s exec [options] [--] PROGRAM [ARGS...]", ipf__prog());
+  char **pargv = av + optind;
+  int pargc = ac - optind;
   char *path = find_program(pargv[0]);
   if (!path) die("%s: no such executable", pargv[0]);
-  char *preload = find_preload();
+  if (html) {
+    FILE *t = fopen(html, "a");
+    if (!t) die("--html %s: %s", html, strerror(errno));
+    fclose(t);
+  }
 
   /* the "scenario": its name carries the command line into the schedule hash */
   char name[512];
@@ -404,36 +534,53 @@ int ipf__cmd_exec(int argc, char **argv) {
     char *text = read_plan_file(plan_file);
     int rc = ipf_plan_parse(text, plan_file, &plan, err, sizeof err);
     free(text);
-    if (rc) { fprintf(stderr, "%s\n", err); return 2; }
+    if (rc) { fprintf(stderr, "%s\n", err); free(path); return 2; }
   } else {
     plan = ipf_plan_new();
     if (!plan) die("out of memory");
   }
+  for (int i = 0; i < nfaults; i++)
+    if (ipf_plan_add(plan, faults[i], err, sizeof err)) { fprintf(stderr, "%s\n", err); ipf_plan_free(plan); free(path); return 2; }
+  for (int i = 0; i < IPF_SITE_COUNT; i++)
+    if (ipf_plan_has(plan, i) && !exec_can_fire(i)) {
+      ipf_plan_free(plan);
+      die("%s: exec cannot fire %s: an unmodified program reaches only the interposed calls' sites "
+          "(ipf/io/read, write, recv, send, accept, connect, close, pipe; ipf/sync/cond_wait; ipf/sched/point)",
+          plan_file && strcmp(plan_file, "none") ? plan_file : "--fault", ipf_site_name(i));
+    }
+  char *preload = find_preload();
   char *ptext = ipf_plan_format(plan);
   if (!ptext || strlen(ptext) >= sizeof ((struct ipf_exec_shm *)0)->plan) die("--plan: plan too large");
   cfg.plan = plan;
+  int cut = 0;                          /* replaying a schedule the wall clock cut */
+  char *sched_in = NULL;
   if (schedule) {
     if (strlen(schedule) >= IPF_EXEC_SCHED_CAP) die("--schedule: longer than the kit accepts");
-    if (!plan_file || !strcmp(plan_file, "none")) {
-      char why[256];
-      if (ipf_schedule_check(&sc, schedule, why, sizeof why) < 0) die("%s", why);
-    }
+    sched_in = strdup(schedule);
+    if (!sched_in) die("out of memory");
+    size_t sl = strlen(sched_in), ml = strlen(HANG_MARK);
+    if (sl > ml && !strcmp(sched_in + sl - ml, HANG_MARK)) { sched_in[sl - ml] = 0; cut = 1; }
+    char why[256];
+    if (ipf_schedule_check(&sc, sched_in, why, sizeof why) < 0) die("%s", why);
     cfg.strategy = IPF_STRAT_REPLAY;
     runs = 1;
   }
 
   struct server s;
-  start_server(&s, path, pargv, preload);
+  start_server(&s, path, pargv, preload, show_output);
   struct ipf_exec_shm *shm = s.shm;
   snprintf(shm->name, sizeof shm->name, "%s", name);
   snprintf(shm->plan, sizeof shm->plan, "%s", ptext);
-  if (schedule) snprintf(shm->schedule, IPF_EXEC_SCHED_CAP, "%s", schedule);
+  if (sched_in) snprintf(shm->schedule, IPF_EXEC_SCHED_CAP, "%s", sched_in);
   shm->strategy = cfg.strategy;
   shm->pct_depth = cfg.pct_depth;
   shm->max_steps = cfg.max_steps;
+  shm->trace = trace || html;
+  shm->show_output = show_output;
 
   struct outcome o;
   long execs = 0, longest = 0;
+  long fcalls[IPF_SITE_COUNT] = { 0 }, ffired[IPF_SITE_COUNT] = { 0 };
   uint64_t seed = cfg.seed;
   double t0 = ipf__now_s();
   int v = IPF_VERDICT_OK;
@@ -441,16 +588,75 @@ int ipf__cmd_exec(int argc, char **argv) {
     seed = schedule ? cfg.seed : ipf_exec_seed(cfg.seed, i);
     shm->seed = seed;
     shm->pct_steps = longest ? longest : 50;
-    v = run_one(&s, timeout, pargv[0], &o);
+    /* a cut schedule's replay has the time the recording had, and more,
+     * to reach the point where it was cut */
+    v = run_one(&s, cut ? 2 * timeout : timeout, pargv[0], ok_exit, nok, &o);
     execs = i + 1;
+    if (shm->fstats)
+      for (int k = 0; k < IPF_SITE_COUNT; k++) { fcalls[k] += shm->fcalls[k]; ffired[k] += shm->ffired[k]; }
     if (o.steps > longest) longest = o.steps;
     if (v != IPF_VERDICT_OK) break;
   }
   double secs = ipf__now_s() - t0;
-  char *sched = ipf_schedule_make(&sc, &cfg, shm->mirror, o.ndec);
-  stop_server(&s);
+  if (cut && v == IPF_VERDICT_ERROR && !strncmp(o.message, "schedule ended early", 20)) {
+    /* the recorded decisions all fit and ran out where the wall clock had
+     * cut the execution: that is the hang, reproduced up to its point */
+    v = o.verdict = IPF_VERDICT_BUG;
+    snprintf(o.kind, sizeof o.kind, "hang");
+    snprintf(o.message, sizeof o.message,
+             "hang: the recorded execution was cut by the wall clock (--timeout) after %zu decisions; this "
+             "replay took the same %zu decisions and stopped where it was cut (the interleaving up to the "
+             "hang is reproduced, not its wall-clock time)", o.ndec, o.ndec);
+  } else if (cut && o.wall_cut) {
+    size_t n = strlen(o.message);
+    snprintf(o.message + n, sizeof o.message - n,
+             "\n(replaying a wall-clock hang: this replay too was cut, after %zu decisions)", o.ndec);
+  }
+  char *sched = NULL;
+  if (v == IPF_VERDICT_BUG) {
+    char *raw = ipf_schedule_make(&sc, &cfg, shm->mirror, o.ndec);
+    if (raw && (o.wall_cut || cut)) {
+      sched = malloc(strlen(raw) + sizeof HANG_MARK);
+      if (sched) sprintf(sched, "%s%s", raw, HANG_MARK);
+      free(raw);
+    } else {
+      sched = raw;
+    }
+  }
+  /* the interleaving, as the execution published it */
+  ipf_result tr;
+  memset(&tr, 0, sizeof tr);
+  tr.verdict = v;
+  snprintf(tr.kind, sizeof tr.kind, "%s", o.kind);
+  memcpy(tr.message, o.message, sizeof tr.message - 1);     /* the page quotes its head */
+  tr.message[sizeof tr.message - 1] = 0;
+  tr.steps = o.steps;
+  tr.nthreads = shm->tnthreads;
+  memcpy(tr.thread_names, shm->tnames, sizeof tr.thread_names);
+  tr.events = shm->tnev ? shm->tev : NULL;
+  tr.nevents = shm->tnev;
+  int html_failed = 0;
+  if (html) {
+    char *line = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&line, &len);
+    if (m) {
+      if (sched || schedule)
+        replay_line(m, plan_file, faults, nfaults, ok_exit, nok, o.wall_cut ? timeout : 0,
+                    sched ? sched : schedule, pargv, pargc);
+      else
+        fputs("(no bug found: the page shows the last execution, which has no replay line)", m);
+      fclose(m);
+    }
+    if (ipf__write_html(html, &sc, &tr, line) < 0) html_failed = errno ? errno : EIO;
+    free(line);
+  }
 
-  if (v == IPF_VERDICT_ERROR) {
+  int rc = v == IPF_VERDICT_BUG ? 1 : 0;
+  if (html_failed) {
+    fprintf(stderr, "%s exec: --html %s: %s\n", ipf__prog(), html, strerror(html_failed));
+    rc = 2;
+  } else if (v == IPF_VERDICT_ERROR) {
     if (json) {
       printf("{\"scenario\":");
       ipf__json_str(stdout, name);
@@ -458,11 +664,9 @@ int ipf__cmd_exec(int argc, char **argv) {
       ipf__json_str(stdout, o.message);
       printf("}\n");
     }
-    fprintf(stderr, "ipcfault exec: %s: %s\n", name, o.message);
-    free(sched); free(ptext); free(path); free(preload); ipf_plan_free(plan);
-    return 2;
-  }
-  if (json) {
+    fprintf(stderr, "%s exec: %s: %s\n", ipf__prog(), name, o.message);
+    rc = 2;
+  } else if (json) {
     printf("{\"scenario\":");
     ipf__json_str(stdout, name);
     printf(",\"expect\":\"ok\",\"verdict\":\"%s\",\"kind\":", v == IPF_VERDICT_BUG ? "bug" : "ok");
@@ -475,31 +679,61 @@ int ipf__cmd_exec(int argc, char **argv) {
     printf(",\"steps\":%ld,\"executions\":%ld,\"executions_per_second\":%.1f,\"plan\":", o.steps, execs,
            secs > 0 ? execs / secs : 0.0);
     ipf__json_str(stdout, ptext);
-    printf(",\"clean_error\":null,\"faults\":{},\"interrupted\":false,\"program\":");
+    printf(",\"clean_error\":null,\"faults\":{");
+    for (int i = 0, k = 0; i < IPF_SITE_COUNT; i++)
+      if (fcalls[i] || ffired[i])
+        printf("%s\"%s\":{\"calls\":%ld,\"fired\":%ld}", k++ ? "," : "", ipf_site_name(i), fcalls[i], ffired[i]);
+    printf("},\"interrupted\":false,\"program\":");
     ipf__json_str(stdout, path);
+    printf(",\"replay\":");
+    if (v == IPF_VERDICT_BUG && sched && !schedule) {
+      /* the replay line as one string, the same as the text report's */
+      char *line = NULL;
+      size_t len = 0;
+      FILE *m = open_memstream(&line, &len);
+      if (m) {
+        replay_line(m, plan_file, faults, nfaults, ok_exit, nok, o.wall_cut ? timeout : 0, sched, pargv, pargc);
+        fclose(m);
+      }
+      ipf__json_str(stdout, line ? line : "");
+      free(line);
+    } else {
+      printf("null");
+    }
     printf("}\n");
-  } else if (v == IPF_VERDICT_BUG) {
-    if (schedule) printf("BUG in %s (replayed)\n", name);
-    else printf("BUG in %s after %ld execution%s (%s, controlled mode)\n", name, execs, execs == 1 ? "" : "s",
-                strategy_name(cfg.strategy));
-    printf("%s\n", o.message);
-    if (!schedule && sched) {
-      printf("\nReplay it:\n  ipcfault exec");
-      if (plan_file) { printf(" --plan "); shq(stdout, plan_file); }
-      printf(" --schedule %s --", sched);
-      for (int i = 0; i < pargc; i++) { putchar(' '); shq(stdout, pargv[i]); }
+  } else {
+    if (v == IPF_VERDICT_BUG) {
+      if (schedule) printf("BUG in %s (replayed)\n", name);
+      else printf("BUG in %s after %ld execution%s (%s, controlled mode)\n", name, execs, execs == 1 ? "" : "s",
+                  strategy_name(cfg.strategy));
+      printf("%s\n", o.message);
+    } else if (schedule) {
+      printf("ok: %s: the schedule ran to the end without a bug%s\n", name,
+             cut ? " (it was recorded as a wall-clock hang: this replay did not reproduce it)" : "");
+    } else {
+      printf("ok: %s, nothing found in %ld executions (%s, %.0f executions/s)\n", name, execs,
+             strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0);
+    }
+    for (int i = 0, k = 0; i < IPF_SITE_COUNT; i++)
+      if (ffired[i]) printf("%s %s %ld", k++ ? "," : "faults fired:", ipf_site_name(i), ffired[i]);
+    for (int i = 0; i < IPF_SITE_COUNT; i++) if (ffired[i]) { printf("\n"); break; }
+    if (trace) {
+      printf("\n");
+      if (tr.nevents && shm->tfirst) printf("(the last %zu of %zu events)\n", tr.nevents, tr.nevents + shm->tfirst);
+      ipf_trace_print(stdout, &tr);
+    }
+    if (v == IPF_VERDICT_BUG && !schedule && sched) {
+      printf("\nReplay it:\n  ");
+      replay_line(stdout, plan_file, faults, nfaults, ok_exit, nok, o.wall_cut ? timeout : 0, sched, pargv, pargc);
       putchar('\n');
     }
-  } else if (schedule) {
-    printf("ok: %s: the schedule ran to the end without a bug\n", name);
-  } else {
-    printf("ok: %s, nothing found in %ld executions (%s, %.0f executions/s)\n", name, execs,
-           strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0);
   }
+  stop_server(&s);
   free(sched);
+  free(sched_in);
   free(ptext);
   free(path);
   free(preload);
   ipf_plan_free(plan);
-  return v == IPF_VERDICT_BUG ? 1 : 0;
+  return rc;
 }

@@ -140,7 +140,7 @@ static void write_event(FILE *o, int first, const ipf_event *e) {
   fputc('}', o);
 }
 
-int ipf__write_html(const char *path, const ipf_scenario *sc, const ipf_result *r, const char *schedule) {
+int ipf__write_html(const char *path, const ipf_scenario *sc, const ipf_result *r, const char *replay) {
   FILE *o = fopen(path, "w");
   if (!o) return -1;
   fprintf(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>ipcfault: ");
@@ -152,10 +152,8 @@ int ipf__write_html(const char *path, const ipf_scenario *sc, const ipf_result *
   html_text(o, sc->name);
   fprintf(o, ": %s</h1>\n<pre>", r->verdict == IPF_VERDICT_OK ? "ok" : r->kind);
   html_text(o, r->message[0] ? r->message : "no oracle failed");
-  fprintf(o, "</pre>\n<p>Replay: <code>ipcfault replay ");
-  html_text(o, sc->name);
-  fprintf(o, " --schedule ");
-  html_text(o, schedule ? schedule : "");
+  fprintf(o, "</pre>\n<p>Replay: <code>");
+  html_text(o, replay ? replay : "");
   fprintf(o, "</code></p>\n<p class=\"legend\">"
              "<span><i class=\"dot\" style=\"background:#2b6cb0\"></i>sync</span>"
              "<span><i class=\"dot\" style=\"background:#718096\"></i>memory</span>"

@@ -1,8 +1,13 @@
 /* The ipcfault command: list, sites, run, explore, replay, sweep.
  *
  * DESIGN. Every command parses all of its arguments before it runs anything,
- * and every bad input ends in one line on stderr naming what is wrong and
- * exit code 2. Exit codes: 0 nothing found, 1 bug found, 2 usage or error.
+ * with getopt_long over a table of its own (the commands of this file take
+ * theirs from one list of options, each marked with the commands it belongs
+ * to, so that another command's option is refused by name), and every bad
+ * input ends in one line on stderr naming what is wrong and exit code 2.
+ * Commands are dispatched from one table in ipf_main. Replay lines name the
+ * binary that printed them (ipf__self): a user's scenario binary names
+ * itself. Exit codes: 0 nothing found, 1 bug found, 2 usage or error.
  * --json prints exactly one JSON object on stdout and nothing else there.
  *
  * Fault plans: --plan FILE (or none) replaces the scenario's default plan,
@@ -21,7 +26,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fnmatch.h>
+#include <getopt.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <dirent.h>
@@ -43,7 +50,8 @@
 #define EXIT_BUG 1
 #define EXIT_USAGE 2
 
-static const char *prog = "ipcfault";
+static const char *prog = "ipcfault";  /* the binary's base name (ipf__prog) */
+static char help_hint[200] = "";        /* " (see 'ipcfault run --help')" */
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...) {
@@ -51,78 +59,16 @@ static void usage_error(const char *fmt, ...) {
   va_start(ap, fmt);
   fprintf(stderr, "%s: ", prog);
   vfprintf(stderr, fmt, ap);
-  fprintf(stderr, " (see '%s --help')\n", prog);
+  fprintf(stderr, "%s\n", help_hint);
   va_end(ap);
   exit(EXIT_USAGE);
 }
 
-static const char *help_text =
-  "usage: ipcfault COMMAND [ARGS]\n"
-  "\n"
-  "Run the catalog's communication mechanisms and their bugs under a\n"
-  "controlled scheduler; find races, deadlocks and hangs; replay them exactly.\n"
-  "\n"
-  "commands:\n"
-  "  list [--verbose]                 every scenario and its expected verdict\n"
-  "                                   (--verbose: and its default fault plan)\n"
-  "  sites                            every fault site and its sweep fault\n"
-  "  run SCENARIO [options]           one execution\n"
-  "  explore SCENARIO [options]       up to --runs executions, stop at the first bug\n"
-  "  replay SCENARIO --schedule S     reproduce an execution exactly (--trace to see it;\n"
-  "                                   give the same --plan/--fault as the recording)\n"
-  "  sweep SCENARIO [--site GLOB]     fail the Nth call of each site, N = 1, 2, ...,\n"
-  "                                   once transient, once persistent; table of outcomes\n"
-  "  campaign [SCENARIO|GLOB ...]     many scenarios and strategies, fork-isolated: crashes\n"
-  "                                   and hangs become findings; dedup, shrink, reports\n"
-  "                                   ('ipcfault campaign --help')\n"
-  "  merge DIR...                     combine sharded campaign results\n"
-  "  exec [options] -- PROGRAM [ARGS]  explore an unmodified pthread program ('ipcfault exec --help')\n"
-  "  help                             this text\n"
-  "\n"
-  "options:\n"
-  "  --strategy random|pct|rr|dfs  how the scheduler chooses (default random; explore: pct);\n"
-  "                             dfs (explore): search every schedule systematically\n"
-  "  --preemptions K            dfs: preemption bound, searched 0, 1, ..., K (default 2)\n"
-  "  --bound-exact              dfs: search at bound K only\n"
-  "  --max-faults F             dfs: faults fired per execution at most (default 1)\n"
-  "  --depth D                  PCT bug depth (default 3)\n"
-  "  --seed N                   first seed (default 1)\n"
-  "  --runs N                   explore: executions at most (default 1000; dfs: 200000)\n"
-  "  --mode controlled|chaos    controlled scheduler (default) or free threads with\n"
-  "                             seeded random delays\n"
-  "  --max-steps N              step bound; past it the run is a hang (default 100000)\n"
-  "  --schedule S               replay: the schedule string explore printed\n"
-  "  --bytes FILE               replay: take the decisions from a fuzzer's input\n"
-  "                             file (strategy bytes); prints its schedule string\n"
-  "  --trace                    print the interleaving as a swimlane\n"
-  "  --html FILE                replay: also write the swimlane as a self-contained page\n"
-  "  --isolate                  run the executions in a forked child: a crash (SIGSEGV,\n"
-  "                             abort) in the code under test is reported as a bug with\n"
-  "                             its replay line instead of killing ipcfault\n"
-  "  --timeout SEC              with --isolate: no progress for SEC seconds is a hang\n"
-  "  --json                     print one JSON object instead of text\n"
-  "\n"
-  "fault options (run, explore, replay):\n"
-  "  --plan FILE|none           fault plan file (faults/*.plan) instead of the\n"
-  "                             scenario's default plan; none: no faults\n"
-  "  --fault 'SITE=TERMS'       add one chain, e.g. 'ipf/io/read=2*off->30%short->eof'\n"
-  "                             (repeatable; replaces that site's chain)\n"
-  "  --fiu                      let libfiu's fiu_enable() decide at sites the plan leaves\n"
-  "                             off (opt-in, as IPCFAULT_FIU=1; --fiu-ctrl implies it)\n"
-  "  --fiu-ctrl                 let fiu-ctrl reach this process: creates\n"
-  "                             ${TMPDIR:-/tmp}/fiu-ctrl-PID.in/.out, removed at exit\n"
-  "                             (also: IPCFAULT_FIU_CTRL=1); works on sweep too\n"
-  "\n"
-  "sweep options:\n"
-  "  --site GLOB                sites to sweep (default: every site the scenario\n"
-  "                             calls, except ipf/sched/point)\n"
-  "  --action TERM              fault to inject (default per site: error(EIO),\n"
-  "                             throw at ipf/pool/task, spurious at ipf/sync/cond_wait)\n"
-  "  --max-n N                  give up on a site at its Nth call (default 1000)\n"
-  "\n"
-  "exit codes: 0 nothing found, 1 bug found, 2 bad usage or error\n";
-
 #define MAX_FAULTS 64
+/* A schedule cut by the wall clock (--isolate --timeout) ends in this
+ * marker: its replay takes the recorded decisions and reports the hang
+ * where they end, instead of "schedule ended early" (exec.c does the same). */
+#define HANG_MARK "/hang"
 
 struct opts {
   const char *cmd;
@@ -140,11 +86,14 @@ struct opts {
   const char *faults[MAX_FAULTS];
   int nfaults;
   int fiu_ctrl;
+  int cut;                    /* replay: the schedule ends in HANG_MARK */
   const char *site_glob;      /* sweep */
   const char *action;         /* sweep */
   long max_n;                 /* sweep */
   int max_n_set;
 };
+
+static char *cut_schedule;          /* replay: the schedule without HANG_MARK, freed at exit */
 
 /* ---- signals ------------------------------------------------------------------ */
 
@@ -180,8 +129,11 @@ static void kill_children(void) {
   closedir(d);
 }
 
+static sem_t signal_thread_ready;
+
 static void *signal_thread(void *arg) {
   sigset_t *set = arg;
+  sem_post(&signal_thread_ready);
   for (;;) {
     int sig;
     if (sigwait(set, &sig) != 0) continue;
@@ -201,12 +153,20 @@ static void setup_signals(void) {
   sigaddset(&set, SIGTERM);
   /* before any other thread exists, so that every thread inherits the mask */
   pthread_sigmask(SIG_BLOCK, &set, NULL);
+  /* Wait until the thread is in sigwait: --isolate forks next, and a fork
+   * while the new thread is still starting (allocating its TLS, or in a
+   * sanitizer's thread registry) leaves that lock held in the child, which
+   * then hangs at its first allocation (seen under ASan). */
+  sem_init(&signal_thread_ready, 0, 0);
   pthread_t t;
-  if (pthread_create(&t, NULL, signal_thread, &set) == 0) pthread_detach(t);
+  if (pthread_create(&t, NULL, signal_thread, &set) == 0) {
+    pthread_detach(t);
+    while (sem_wait(&signal_thread_ready) < 0 && errno == EINTR) {}
+  }
 }
 
 static long parse_num(const char *opt, const char *v, long min, long max) {
-  return ipf__cli_number(prog, opt, v, min, max, " (see 'ipcfault --help')");
+  return ipf__cli_number(prog, opt, v, min, max, help_hint);
 }
 
 static uint64_t parse_seed(const char *v) {
@@ -235,44 +195,216 @@ static const char *expect_name(ipf_expect e) {
   return e == IPF_EXPECT_OK ? "ok" : e == IPF_EXPECT_BUG ? "bug" : "tsan";
 }
 
-static void parse(int argc, char **argv, struct opts *o) {
+/* ---- help ------------------------------------------------------------------------ */
+
+static const char *help_text =
+  "usage: %s COMMAND [ARGS]\n"
+  "\n"
+  "Run the catalog's communication mechanisms and their bugs under a\n"
+  "controlled scheduler; find races, deadlocks and hangs; replay them exactly.\n"
+  "\n"
+  "commands ('%s COMMAND --help' for each one's options):\n"
+  "  list [--verbose]                 every scenario and its expected verdict\n"
+  "  sites                            every fault site and its sweep fault\n"
+  "  run SCENARIO [options]           one execution\n"
+  "  explore SCENARIO [options]       up to --runs executions, stop at the first bug\n"
+  "  replay SCENARIO --schedule S     reproduce an execution exactly\n"
+  "  sweep SCENARIO [--site GLOB]     fail the Nth call of each site, N = 1, 2, ...\n"
+  "  campaign [SCENARIO|GLOB ...]     many scenarios and strategies, fork-isolated\n"
+  "  merge DIR...                     combine sharded campaign results\n"
+  "  exec [options] [--] PROGRAM [ARGS]  explore an unmodified pthread program\n"
+  "  help [COMMAND]                   this text, or a command's\n"
+  "  --version                        the kit's version\n"
+  "\n"
+  "Options take '--opt VALUE' or '--opt=VALUE' and may be abbreviated to any\n"
+  "unique prefix; '--' ends the options.\n"
+  "exit codes: 0 nothing found, 1 bug found, 2 bad usage or error\n";
+
+#define H_SCHED \
+  "  --strategy random|pct|rr   how the scheduler chooses (default random; explore: pct)\n" \
+  "  --depth D                  PCT bug depth (default 3)\n" \
+  "  --seed N                   first seed (default 1)\n" \
+  "  --mode controlled|chaos    controlled scheduler (default) or free threads with\n" \
+  "                             seeded random delays\n" \
+  "  --max-steps N              step bound; past it the run is a hang (default 100000)\n"
+#define H_ISOLATE \
+  "  --isolate                  run the executions in a forked child: a crash (SIGSEGV,\n" \
+  "                             abort) in the code under test is reported as a bug with\n" \
+  "                             its replay line instead of killing the command\n" \
+  "  --timeout SEC              with --isolate: no progress (no new decision, no new\n" \
+  "                             execution) for SEC seconds is a hang\n"
+#define H_FAULT \
+  "  --plan FILE|none           fault plan file (faults/*.plan) instead of the\n" \
+  "                             scenario's default plan; none: no faults\n" \
+  "  --fault 'SITE=TERMS'       add one chain, e.g. 'ipf/io/read=2*off->30%%short->eof'\n" \
+  "                             (repeatable; replaces that site's chain)\n" \
+  "  --fiu                      let libfiu's fiu_enable() decide at sites the plan leaves\n" \
+  "                             off (opt-in, as IPCFAULT_FIU=1; --fiu-ctrl implies it)\n" \
+  "  --fiu-ctrl                 let fiu-ctrl reach this process: creates\n" \
+  "                             ${TMPDIR:-/tmp}/fiu-ctrl-PID.in/.out, removed at exit\n" \
+  "                             (also: IPCFAULT_FIU_CTRL=1)\n"
+#define H_TAIL "  --json                     print one JSON object instead of text\n" \
+  "\nexit codes: 0 nothing found, 1 bug found, 2 bad usage or error\n"
+
+static const char *help_list =
+  "usage: %s list [--verbose] [--json]\n\nEvery scenario, its expected verdict (ok, bug, tsan) and summary.\n\n"
+  "  -v, --verbose              also each scenario's default fault plan\n"
+  "  --json                     {\"scenarios\":[{name, expect, summary, plan}]}\n";
+static const char *help_sites =
+  "usage: %s sites [--json]\n\nEvery fault site, the fault sweep injects there by default, and what it does.\n";
+static const char *help_run =
+  "usage: %s run SCENARIO [options]\n\nOne execution of SCENARIO; prints its verdict, and a replay line for a bug.\n\n"
+  H_SCHED "  --trace                    print the interleaving as a swimlane\n" H_ISOLATE H_FAULT H_TAIL;
+static const char *help_explore =
+  "usage: %s explore SCENARIO [options]\n\nUp to --runs executions (seeds derived from --seed); stops at the first bug and\n"
+  "prints what happened and the line that replays it. SIGINT stops after the\n"
+  "current execution and reports what was done.\n\n"
+  "  --runs N                   executions at most (default 1000; dfs: 200000)\n"
+  "  --strategy dfs             search every schedule systematically (explore only):\n"
+  "  --preemptions K            dfs: preemption bound, searched 0, 1, ..., K (default 2)\n"
+  "  --bound-exact              dfs: search at bound K only\n"
+  "  --max-faults F             dfs: faults fired per execution at most (default 1)\n"
+  H_SCHED "  --trace                    print the whole interleaving of the bug found\n" H_ISOLATE H_FAULT H_TAIL;
+static const char *help_replay =
+  "usage: %s replay SCENARIO --schedule S [options]\n\nReproduce one execution exactly from the schedule string a bug report printed;\n"
+  "give the same --plan/--fault as the recording (the schedule's hash covers them).\n\n"
+  "  --schedule S               the schedule string; one that ends in /hang was cut\n"
+  "                             by the wall clock (--isolate --timeout): its replay\n"
+  "                             takes the recorded decisions and reports the hang\n"
+  "                             where they end\n"
+  "  --bytes FILE               take the decisions from a fuzzer's input file\n"
+  "                             (strategy bytes); prints its schedule string\n"
+  "  --max-steps N              step bound (default: the one the schedule recorded)\n"
+  "  --trace                    print the interleaving as a swimlane\n"
+  "  --html FILE                also write the swimlane as a self-contained page\n"
+  H_ISOLATE H_FAULT H_TAIL;
+static const char *help_sweep =
+  "usage: %s sweep SCENARIO [options]\n\nFail the Nth call of each fault site, N = 1, 2, ..., once transient and once\n"
+  "persistent; prints a table of outcomes and the replay line of each row's first bug.\n\n"
+  "  --site GLOB                sites to sweep (default: every site the scenario\n"
+  "                             calls, except ipf/sched/point)\n"
+  "  --action TERM              fault to inject (default per site: error(EIO),\n"
+  "                             throw at ipf/pool/task, spurious at ipf/sync/cond_wait)\n"
+  "  --max-n N                  give up on a site at its Nth call (default 1000)\n"
+  H_SCHED "  --fiu-ctrl                 let fiu-ctrl reach this process (see run --help)\n" H_TAIL;
+
+/* ---- options: one getopt_long table per command ------------------------------------
+ * Every option of these commands is described once here with the commands
+ * that take it; a command's table is the rows whose mask has it. An option
+ * of another command is then refused by name ("--site goes with sweep"). */
+
+enum { C_LIST = 1, C_SITES = 2, C_RUN = 4, C_EXPLORE = 8, C_REPLAY = 16, C_SWEEP = 32 };
+#define C_EXEC (C_RUN | C_EXPLORE | C_REPLAY)
+#define C_ALL (C_LIST | C_SITES | C_EXEC | C_SWEEP)
+
+enum { O_JSON = 256, O_TRACE, O_BYTES, O_ISOLATE, O_TIMEOUT, O_HTML, O_STRATEGY, O_MODE, O_SEED, O_RUNS,
+       O_DEPTH, O_MAX_STEPS, O_SCHEDULE, O_PLAN, O_FAULT, O_FIU_CTRL, O_FIU, O_SITE, O_ACTION, O_MAX_N,
+       O_PREEMPTIONS, O_MAX_FAULTS, O_BOUND_EXACT };
+
+static const struct { struct option o; unsigned cmds; } opt_rows[] = {
+  { { "help", no_argument, NULL, 'h' }, C_ALL },
+  { { "json", no_argument, NULL, O_JSON }, C_ALL },
+  { { "verbose", no_argument, NULL, 'v' }, C_LIST },
+  { { "trace", no_argument, NULL, O_TRACE }, C_EXEC },
+  { { "html", required_argument, NULL, O_HTML }, C_REPLAY },
+  { { "bytes", required_argument, NULL, O_BYTES }, C_REPLAY },
+  { { "isolate", no_argument, NULL, O_ISOLATE }, C_EXEC },
+  { { "timeout", required_argument, NULL, O_TIMEOUT }, C_EXEC },
+  /* replay takes --strategy and --mode only to refuse them with a reason */
+  { { "strategy", required_argument, NULL, O_STRATEGY }, C_EXEC | C_SWEEP },
+  { { "mode", required_argument, NULL, O_MODE }, C_EXEC | C_SWEEP },
+  { { "seed", required_argument, NULL, O_SEED }, C_EXEC | C_SWEEP },
+  { { "runs", required_argument, NULL, O_RUNS }, C_EXPLORE },
+  { { "preemptions", required_argument, NULL, O_PREEMPTIONS }, C_EXPLORE },
+  { { "max-faults", required_argument, NULL, O_MAX_FAULTS }, C_EXPLORE },
+  { { "bound-exact", no_argument, NULL, O_BOUND_EXACT }, C_EXPLORE },
+  { { "depth", required_argument, NULL, O_DEPTH }, C_RUN | C_EXPLORE | C_SWEEP },
+  { { "max-steps", required_argument, NULL, O_MAX_STEPS }, C_EXEC | C_SWEEP },
+  { { "schedule", required_argument, NULL, O_SCHEDULE }, C_REPLAY },
+  { { "plan", required_argument, NULL, O_PLAN }, C_EXEC },
+  { { "fault", required_argument, NULL, O_FAULT }, C_EXEC },
+  { { "fiu-ctrl", no_argument, NULL, O_FIU_CTRL }, C_EXEC | C_SWEEP },
+  { { "fiu", no_argument, NULL, O_FIU }, C_EXEC | C_SWEEP },
+  { { "site", required_argument, NULL, O_SITE }, C_SWEEP },
+  { { "action", required_argument, NULL, O_ACTION }, C_SWEEP },
+  { { "max-n", required_argument, NULL, O_MAX_N }, C_SWEEP },
+};
+#define NROWS (sizeof opt_rows / sizeof opt_rows[0])
+
+static const struct { const char *name; unsigned bit; const char **help; } subcommands[] = {
+  { "list", C_LIST, &help_list },       { "sites", C_SITES, &help_sites },
+  { "run", C_RUN, &help_run },          { "explore", C_EXPLORE, &help_explore },
+  { "replay", C_REPLAY, &help_replay }, { "sweep", C_SWEEP, &help_sweep },
+};
+
+static void print_help(const char *text) {
+  printf(text, prog, prog);
+}
+
+/* "run, explore and replay": the commands of mask, for "goes with". */
+static void cmds_of(unsigned mask, char *b, size_t len) {
+  const char *names[8];
+  int n = 0;
+  for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+    if (mask & subcommands[i].bit) names[n++] = subcommands[i].name;
+  size_t o = 0;
+  b[0] = 0;
+  for (int i = 0; i < n && o < len; i++)
+    o += (size_t)snprintf(b + o, len - o, "%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ", names[i]);
+}
+
+static void print_version(void) {
+  if (strcmp(prog, "ipcfault")) printf("%s (ipcfault %s)\n", prog, IPF_VERSION);
+  else printf("ipcfault %s\n", IPF_VERSION);
+}
+
+/* Commands of this file handle their arguments here; the others (campaign,
+ * merge, exec, and whatever is added to `commands` in ipf_main) parse their
+ * own. */
+static void parse(int argc, char **argv, struct opts *o, unsigned bit) {
   memset(o, 0, sizeof *o);
   ipf_config_init(&o->cfg);
   o->runs = 1000;
-  if (argc < 2) usage_error("no command given");
   o->cmd = argv[1];
-  if (!strcmp(o->cmd, "--help") || !strcmp(o->cmd, "-h") || !strcmp(o->cmd, "help")) {
-    fputs(help_text, stdout);
-    exit(0);
-  }
-  if (strcmp(o->cmd, "list") && strcmp(o->cmd, "sites") && strcmp(o->cmd, "run") && strcmp(o->cmd, "explore") &&
-      strcmp(o->cmd, "replay") && strcmp(o->cmd, "sweep"))
-    usage_error("unknown command '%s'", o->cmd);
   o->max_n = 1000;
+  const char *cmd_help = NULL;
+  for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+    if (subcommands[i].bit == bit) cmd_help = *subcommands[i].help;
+  struct option lo[NROWS + 1], all[NROWS + 1];
+  int nlo = 0;
+  for (size_t i = 0; i < NROWS; i++) {
+    all[i] = opt_rows[i].o;
+    if (opt_rows[i].cmds & bit) lo[nlo++] = opt_rows[i].o;
+  }
+  memset(&lo[nlo], 0, sizeof lo[nlo]);
+  memset(&all[NROWS], 0, sizeof all[NROWS]);
   const char *env = getenv("IPCFAULT_FIU_CTRL");
   if (env && *env && strcmp(env, "0")) o->fiu_ctrl = 1;
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(help_text, stdout); exit(0); }
-    else if (!strcmp(a, "--json")) o->json = 1;
-    else if (!strcmp(a, "--trace")) o->trace = 1;
-    else if (!strcmp(a, "--bytes")) {
+  /* getopt_long over argv[1..]: the command is its argv[0] */
+  int ac = argc - 1;
+  char **av = argv + 1;
+  opterr = 0;
+  optind = 1;
+  int c;
+  while ((c = getopt_long(ac, av, bit == C_LIST ? ":hv" : ":h", lo, NULL)) != -1) {
+    const char *v = optarg;
+    if (c == ':') { c = optopt; v = NULL; }      /* the value is missing: each option says what it needs */
+    switch (c) {
+    case 'h': print_help(cmd_help); exit(0);
+    case O_JSON: o->json = 1; break;
+    case 'v': o->verbose = 1; break;
+    case O_TRACE: o->trace = 1; break;
+    case O_BYTES:
       if (!v) usage_error("--bytes needs a file (a fuzzer's input)");
       o->bytes_file = v;
-      i++;
-    } else if (!strcmp(a, "--isolate")) {
-      o->isolate = 1;
-    } else if (!strcmp(a, "--timeout")) {
-      o->timeout_s = parse_num(a, v, 1, 86400);
-      i++;
-    } else if (!strcmp(a, "--html")) {
+      break;
+    case O_ISOLATE: o->isolate = 1; break;
+    case O_TIMEOUT: o->timeout_s = parse_num("--timeout", v, 1, 86400); break;
+    case O_HTML:
       if (!v) usage_error("--html needs a file to write");
       o->html = v;
-      i++;
-    }
-    else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) o->verbose = 1;
-    else if (!strcmp(a, "--strategy")) {
+      break;
+    case O_STRATEGY:
       if (!v) usage_error("--strategy needs a value: random, pct or rr");
       if (!strcmp(v, "random")) o->cfg.strategy = IPF_STRAT_RANDOM;
       else if (!strcmp(v, "pct")) o->cfg.strategy = IPF_STRAT_PCT;
@@ -280,64 +412,77 @@ static void parse(int argc, char **argv, struct opts *o) {
       else if (!strcmp(v, "dfs")) o->cfg.strategy = IPF_STRAT_DFS;
       else usage_error("--strategy: unknown strategy '%s' (random, pct, rr or dfs)", v);
       o->strategy_set = 1;
-      i++;
-    } else if (!strcmp(a, "--mode")) {
+      break;
+    case O_MODE:
       if (!v) usage_error("--mode needs a value: controlled or chaos");
       if (!strcmp(v, "controlled")) o->cfg.mode = IPF_MODE_CONTROLLED;
       else if (!strcmp(v, "chaos")) o->cfg.mode = IPF_MODE_CHAOS;
       else if (!strcmp(v, "plain")) o->cfg.mode = IPF_MODE_PLAIN;
       else usage_error("--mode: unknown mode '%s' (controlled or chaos)", v);
-      i++;
-    } else if (!strcmp(a, "--seed")) { o->cfg.seed = parse_seed(v); i++; }
-    else if (!strcmp(a, "--runs")) { o->runs = parse_num(a, v, 1, 1000000000L); o->runs_set = 1; i++; }
-    else if (!strcmp(a, "--preemptions")) { o->cfg.dfs_preemptions = (int)parse_num(a, v, 0, 64); o->dfs_opt = 1; i++; }
-    else if (!strcmp(a, "--max-faults")) { o->cfg.dfs_max_faults = (int)parse_num(a, v, 0, 64); o->dfs_opt = 1; i++; }
-    else if (!strcmp(a, "--bound-exact")) { o->cfg.dfs_bound_exact = 1; o->dfs_opt = 1; }
-    else if (!strcmp(a, "--depth")) { o->cfg.pct_depth = (int)parse_num(a, v, 1, 16); i++; }
-    else if (!strcmp(a, "--max-steps")) { o->cfg.max_steps = parse_num(a, v, 1, 100000000L); i++; }
-    else if (!strcmp(a, "--schedule")) {
+      break;
+    case O_SEED: o->cfg.seed = parse_seed(v); break;
+    case O_RUNS: o->runs = parse_num("--runs", v, 1, 1000000000L); o->runs_set = 1; break;
+    case O_PREEMPTIONS: o->cfg.dfs_preemptions = (int)parse_num("--preemptions", v, 0, 64); o->dfs_opt = 1; break;
+    case O_MAX_FAULTS: o->cfg.dfs_max_faults = (int)parse_num("--max-faults", v, 0, 64); o->dfs_opt = 1; break;
+    case O_BOUND_EXACT: o->cfg.dfs_bound_exact = 1; o->dfs_opt = 1; break;
+    case O_DEPTH: o->cfg.pct_depth = (int)parse_num("--depth", v, 1, 16); break;
+    case O_MAX_STEPS: o->cfg.max_steps = parse_num("--max-steps", v, 1, 100000000L); break;
+    case O_SCHEDULE:
       if (!v) usage_error("--schedule needs the schedule string explore printed");
       o->cfg.schedule = v;
-      i++;
-    } else if (!strcmp(a, "--plan")) {
+      break;
+    case O_PLAN:
       if (!v) usage_error("--plan needs a plan file (faults/*.plan) or 'none'");
       if (o->plan_file) usage_error("--plan given twice");
       o->plan_file = v;
-      i++;
-    } else if (!strcmp(a, "--fault")) {
+      break;
+    case O_FAULT:
       if (!v) usage_error("--fault needs 'SITE=TERMS', e.g. 'ipf/io/read=short(3)'");
       if (o->nfaults == MAX_FAULTS) usage_error("more than %d --fault options", MAX_FAULTS);
       o->faults[o->nfaults++] = v;
-      i++;
-    } else if (!strcmp(a, "--fiu-ctrl")) o->fiu_ctrl = 1;
-    else if (!strcmp(a, "--fiu")) ipf_fiu_enable();
-    else if (!strcmp(a, "--site")) {
+      break;
+    case O_FIU_CTRL: o->fiu_ctrl = 1; break;
+    case O_FIU: ipf_fiu_enable(); break;
+    case O_SITE:
       if (!v) usage_error("--site needs a site name or glob, e.g. 'ipf/io/*'");
       o->site_glob = v;
-      i++;
-    } else if (!strcmp(a, "--action")) {
+      break;
+    case O_ACTION:
       if (!v) usage_error("--action needs a term, e.g. 'error(EIO)' or 'eof'");
       o->action = v;
-      i++;
-    } else if (!strcmp(a, "--max-n")) { o->max_n = parse_num(a, v, 1, 1000000L); o->max_n_set = 1; i++; }
-    else if (a[0] == '-') usage_error("unknown option '%s'", a);
-    else if (!o->scenario) o->scenario = a;
-    else usage_error("unexpected argument '%s'", a);
+      break;
+    case O_MAX_N: o->max_n = parse_num("--max-n", v, 1, 1000000L); o->max_n_set = 1; break;
+    default: {
+      /* not this command's: another command's option, by name, or unknown */
+      const char *arg = optind - 1 < ac ? av[optind - 1] : NULL;
+      const struct option *other = arg ? ipf__opt_find(arg, all) : NULL;
+      if (other && !ipf__opt_find(arg, lo)) {
+        unsigned mask = 0;
+        for (size_t i = 0; i < NROWS; i++) if (!strcmp(opt_rows[i].o.name, other->name)) mask = opt_rows[i].cmds;
+        if (bit == C_SWEEP && (other->val == O_PLAN || other->val == O_FAULT))
+          usage_error("sweep injects its own fault (--action); --plan and --fault go with run, explore and replay");
+        if (other->val == O_PLAN || other->val == O_FAULT) usage_error("--plan and --fault go with run, explore and replay");
+        if (other->val == O_ISOLATE || other->val == O_TIMEOUT) usage_error("--isolate and --timeout go with run, explore and replay");
+        char names[128];
+        cmds_of(mask, names, sizeof names);
+        usage_error("--%s goes with %s", other->name, names);
+      }
+      char why[700];
+      usage_error("%s", ipf__opt_bad(arg, optopt, lo, why, sizeof why));
+    }
+    }
   }
-  int is_list = !strcmp(o->cmd, "list") || !strcmp(o->cmd, "sites");
+  for (int i = optind; i < ac; i++) {
+    if (!o->scenario && bit != C_LIST && bit != C_SITES) o->scenario = av[i];
+    else usage_error("unexpected argument '%s'", av[i]);
+  }
+  int is_list = bit == C_LIST || bit == C_SITES;
   if (!is_list && !o->scenario)
-    usage_error("%s needs a SCENARIO ('ipcfault list' shows them)", o->cmd);
-  if (is_list && o->scenario) usage_error("unexpected argument '%s'", o->scenario);
-  if (is_list && (o->plan_file || o->nfaults)) usage_error("--plan and --fault go with run, explore and replay");
-  int is_sweep = !strcmp(o->cmd, "sweep");
-  if (is_sweep && (o->plan_file || o->nfaults))
-    usage_error("sweep injects its own fault (--action); --plan and --fault go with run, explore and replay");
-  if (!is_sweep && (o->site_glob || o->action || o->max_n_set))
-    usage_error("%s goes with sweep", o->site_glob ? "--site" : o->action ? "--action" : "--max-n");
-  if (!strcmp(o->cmd, "explore") || is_sweep) loop_command = 1;
+    usage_error("%s needs a SCENARIO ('%s list' shows them)", o->cmd, prog);
+  int is_sweep = bit == C_SWEEP;
+  if (bit == C_EXPLORE || is_sweep) loop_command = 1;
   if (o->bytes_file) {
     /* a fuzzer's input file is the choice stream itself (IPF_STRAT_BYTES) */
-    if (strcmp(o->cmd, "replay")) usage_error("--bytes goes with replay");
     if (o->cfg.schedule) usage_error("--schedule and --bytes: give one");
     FILE *f = fopen(o->bytes_file, "rb");
     if (!f) usage_error("--bytes %s: %s", o->bytes_file, strerror(errno));
@@ -347,24 +492,25 @@ static void parse(int argc, char **argv, struct opts *o) {
     o->cfg.bytes = buf;
     o->cfg.schedule = "";   /* passes the check below; the strategy is bytes */
   }
-  if (!strcmp(o->cmd, "replay")) {
+  if (bit == C_REPLAY) {
     if (!o->cfg.schedule) usage_error("replay needs --schedule STRING");
     if (o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("replay works in controlled mode only");
     if (o->strategy_set) usage_error("replay takes its decisions from --schedule, not --strategy");
     o->cfg.strategy = o->bytes_file ? IPF_STRAT_BYTES : IPF_STRAT_REPLAY;
-  } else if (o->cfg.schedule) {
-    usage_error("--schedule goes with replay");
+    size_t sl = strlen(o->cfg.schedule), ml = strlen(HANG_MARK);
+    if (!o->bytes_file && sl > ml && !strcmp(o->cfg.schedule + sl - ml, HANG_MARK)) {
+      cut_schedule = strdup(o->cfg.schedule);
+      if (!cut_schedule) usage_error("out of memory");
+      cut_schedule[sl - ml] = 0;
+      o->cfg.schedule = cut_schedule;     /* freed at exit, with the plan */
+      o->cut = 1;
+    }
   }
-  if (o->html && strcmp(o->cmd, "replay")) {
-    usage_error("--html goes with replay");
-  }
-  if ((o->isolate || o->timeout_s) && (is_sweep || is_list))
-    usage_error("--isolate and --timeout go with run, explore and replay");
   if (o->timeout_s && !o->isolate) usage_error("--timeout needs --isolate (a hang in-process cannot be interrupted)");
   if (o->isolate && o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("--isolate works in controlled mode");
-  if (!strcmp(o->cmd, "explore") && !o->strategy_set) o->cfg.strategy = IPF_STRAT_PCT;
+  if (bit == C_EXPLORE && !o->strategy_set) o->cfg.strategy = IPF_STRAT_PCT;
   if (o->cfg.strategy == IPF_STRAT_DFS) {
-    if (strcmp(o->cmd, "explore")) usage_error("--strategy dfs goes with explore");
+    if (bit != C_EXPLORE) usage_error("--strategy dfs goes with explore");
     if (o->cfg.mode != IPF_MODE_CONTROLLED) usage_error("--strategy dfs works in controlled mode only");
     if (o->isolate) usage_error("--strategy dfs does not go with --isolate yet");
     if (!o->runs_set) o->runs = 200000;
@@ -377,7 +523,12 @@ static void parse(int argc, char **argv, struct opts *o) {
 
 static ipf_plan *owned_plan;        /* the plan built from --plan/--fault, freed at exit */
 
-static void free_owned_plan(void) { ipf_plan_free(owned_plan); owned_plan = NULL; }
+static void free_owned_plan(void) {
+  ipf_plan_free(owned_plan);
+  owned_plan = NULL;
+  free(cut_schedule);
+  cut_schedule = NULL;
+}
 
 /* Print the parser's one line and exit 2: "file:line:col: ..." comes first,
  * as compilers do, so editors can jump to it. */
@@ -459,6 +610,16 @@ static void plan_args(const struct opts *o, char *b, size_t len) {
     shq(q, sizeof q, o->faults[i]);
     n += (size_t)snprintf(b + n, len - n, " --fault %s", q);
   }
+}
+
+/* The line that replays schedule: this binary (a user's scenario binary
+ * names itself), the scenario, the plan options, the schedule. */
+static void replay_cmd(const struct opts *o, const ipf_scenario *sc, const char *schedule, const char *extra,
+                       char *b, size_t len) {
+  char pargs[4096];
+  plan_args(o, pargs, sizeof pargs);
+  snprintf(b, len, "%s replay %s%s --schedule %s%s", ipf__self(), sc->name, pargs, schedule ? schedule : "",
+           extra ? extra : "");
 }
 
 static void setup_fiu(const struct opts *o) {
@@ -582,7 +743,7 @@ static int dfs_stop(void) { return atomic_load(&stop_requested); }
 
 static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_result *r,
                        uint64_t seed, long executions, double secs, const ipf_plan *plan,
-                       const struct fstats *fs, int interrupted) {
+                       const struct fstats *fs, int interrupted, const char *replay_extra) {
   printf("{\"scenario\":");
   ipf__json_str(stdout, sc->name);
   printf(",\"expect\":\"%s\",\"verdict\":\"%s\",\"kind\":", expect_name(sc->expect),
@@ -618,6 +779,14 @@ static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_r
            "\"max_faults\":%d,\"at_least\":%ld,\"depth\":%d", dfs_st->exhaustive ? "true" : "false",
            dfs_st->unbounded ? "true" : "false", dfs_st->schedules, dfs_st->pruned, dfs_st->bound,
            dfs_st->max_faults, dfs_st->exhaustive ? dfs_st->schedules : dfs_st->at_least, dfs_st->depth);
+  printf(",\"replay\":");
+  if (r->verdict == IPF_VERDICT_BUG && r->schedule && o->cfg.mode == IPF_MODE_CONTROLLED) {
+    char line[12000];
+    replay_cmd(o, sc, r->schedule, replay_extra, line, sizeof line);
+    ipf__json_str(stdout, line);
+  } else {
+    printf("null");
+  }
   printf("}\n");
 }
 
@@ -694,11 +863,15 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
   cfg->mirror_cap = sizeof iso->mirror / sizeof iso->mirror[0];
   cfg->mirror_len = &iso->mlen;
   fflush(NULL);
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) { fprintf(stderr, "%s: --isolate: fork: %s\n", prog, strerror(errno)); return EXIT_USAGE; }
-  if (pid == 0) return -1;
+  if (pid == 0) { ipf__die_with_parent(parent); return -1; }
   long timeout = o->timeout_s > 0 ? o->timeout_s : 0;
+  /* progress is a new execution or a new decision: both are watched, each
+   * against its own last value */
   long last_cur = -1;
+  size_t last_ml = (size_t)-1;
   double last_change = ipf__now_s();
   int status = 0, hung = 0;
   for (;;) {
@@ -707,7 +880,7 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
     if (w < 0 && errno != EINTR) { status = 0; break; }
     long cur = iso->cur;
     size_t ml = iso->mlen;
-    if (cur != last_cur || (long)ml != last_cur) { last_cur = cur; last_change = ipf__now_s(); }
+    if (cur != last_cur || ml != last_ml) { last_cur = cur; last_ml = ml; last_change = ipf__now_s(); }
     if (timeout && ipf__now_s() - last_change > timeout) {
       kill(pid, SIGKILL);
       while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
@@ -738,14 +911,22 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
       snprintf(r.message, sizeof r.message, "crash: execution %ld exited the process (status %d)", at,
                WIFEXITED(status) ? WEXITSTATUS(status) : status);
   }
+  if (hung && sched) {
+    char *m = malloc(strlen(sched) + sizeof HANG_MARK);
+    if (m) { sprintf(m, "%s%s", sched, HANG_MARK); free(sched); sched = m; }
+  }
   r.schedule = sched;
   char pargs[4096];
   plan_args(o, pargs, sizeof pargs);
   uint64_t seed = is_explore ? ipf_exec_seed(cfg->seed, at) : cfg->seed;
+  char tbuf[32];
+  snprintf(tbuf, sizeof tbuf, "%ld", timeout);
   struct fstats fs;
   memset(&fs, 0, sizeof fs);
   if (o->json) {
-    print_json(o, sc, &r, seed, at + 1, 0, cfg->plan, &fs, 0);
+    char extra[64];
+    snprintf(extra, sizeof extra, " --isolate%s%s", hung ? " --timeout " : "", hung ? tbuf : "");
+    print_json(o, sc, &r, seed, at + 1, 0, cfg->plan, &fs, 0, extra);
   } else {
     if (is_explore)
       printf("BUG in %s after %ld execution%s (%s, isolated)\n", sc->name, at + 1, at ? "s" : "",
@@ -754,8 +935,8 @@ static int run_isolated(const struct opts *o, const ipf_scenario *sc, ipf_config
       printf("BUG in %s (%s, isolated)\n", sc->name, strategy_name(cfg->strategy));
     print_account(sc, &r);
     if (cfg->strategy != IPF_STRAT_REPLAY)
-      printf("\nReplay it (the replay crashes or hangs as the execution did):\n  ipcfault replay %s%s --schedule %s --isolate%s\n",
-             sc->name, pargs, sched ? sched : "", hung ? " --timeout 10" : "");
+      printf("\nReplay it (the replay crashes or hangs as the execution did):\n  %s replay %s%s --schedule %s --isolate%s%s\n",
+             ipf__self(), sc->name, pargs, sched ? sched : "", hung ? " --timeout " : "", hung ? tbuf : "");
   }
   free(sched);
   munmap(iso, sizeof *iso);
@@ -803,6 +984,16 @@ static int cmd_exec(const struct opts *o) {
     dfs_st = &dst;
   } else if (is_explore) v = explore_loop(sc, &cfg, o->runs, &r, &execs, &fs);
   else { v = ipf_exec(sc, &cfg, &r); fstats_add(&fs); }
+  if (o->cut && v == IPF_VERDICT_ERROR && !strncmp(r.message, "schedule ended early", 20)) {
+    /* the recorded decisions all fit and ran out where the wall clock had
+     * cut the execution: the hang, reproduced up to its point */
+    v = r.verdict = IPF_VERDICT_BUG;
+    snprintf(r.kind, sizeof r.kind, "hang");
+    snprintf(r.message, sizeof r.message,
+             "hang: the recorded execution was cut by the wall clock (--timeout) after %ld steps; this replay "
+             "took the same decisions and stopped where it was cut (the interleaving up to the hang is "
+             "reproduced, not its wall-clock time)", r.steps);
+  }
   if (iso) iso->finished = 1;
   double secs = ipf__now_s() - t0;
   int interrupted = is_explore && v == IPF_VERDICT_OK && (dfs_st ? !dst.exhaustive && atomic_load(&stop_requested)
@@ -811,18 +1002,20 @@ static int cmd_exec(const struct opts *o) {
   char pargs[4096];
   plan_args(o, pargs, sizeof pargs);
   if (v == IPF_VERDICT_ERROR) {
-    if (o->json) print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted);
+    if (o->json) print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted, NULL);
     fprintf(stderr, "%s: %s: %s\n", prog, sc->name, r.message);
     ipf_result_free(&r);
     return EXIT_USAGE;
   }
-  if (o->html && ipf__write_html(o->html, sc, &r, cfg.schedule) < 0) {
+  char html_line[12000];
+  replay_cmd(o, sc, cfg.schedule, o->cut ? HANG_MARK : NULL, html_line, sizeof html_line);
+  if (o->html && ipf__write_html(o->html, sc, &r, html_line) < 0) {
     fprintf(stderr, "%s: --html %s: %s\n", prog, o->html, strerror(errno));
     ipf_result_free(&r);
     return EXIT_USAGE;
   }
   if (o->json) {
-    print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted);
+    print_json(o, sc, &r, seed, execs, secs, cfg.plan, &fs, interrupted, NULL);
   } else if (v == IPF_VERDICT_BUG) {
     if (dfs_st)
       printf("BUG in %s after %ld execution%s (dfs, depth %d: found at preemption bound %d)\n", sc->name,
@@ -838,11 +1031,13 @@ static int cmd_exec(const struct opts *o) {
       if (o->trace) { printf("\n"); ipf_trace_print(stdout, &r); }
       else if (is_explore) print_trace_of(sc, &r, &cfg);
       if (cfg.strategy != IPF_STRAT_REPLAY) {
-        printf("\nReplay it:\n  ipcfault replay %s%s --schedule %s\n", sc->name, pargs, r.schedule);
+        char line[12000];
+        replay_cmd(o, sc, r.schedule, NULL, line, sizeof line);
+        printf("\nReplay it:\n  %s\n", line);
       }
     } else {
       printf("\nChaos runs are real concurrency and do not replay exactly; to retry this seed:\n"
-             "  ipcfault run %s --mode chaos --seed %" PRIu64 "%s\n", sc->name, seed, pargs);
+             "  %s run %s --mode chaos --seed %" PRIu64 "%s\n", ipf__self(), sc->name, seed, pargs);
     }
   } else {
     char sum[512];
@@ -988,10 +1183,10 @@ static int cmd_sweep(const struct opts *o) {
             char q[300];
             shq(q, sizeof q, chain);
             snprintf(pargs, sizeof pargs, " --plan none --fault %s", q);
-            size_t len = strlen(sc->name) + strlen(pargs) + strlen(r.schedule) + 64;
+            size_t len = strlen(ipf__self()) + strlen(sc->name) + strlen(pargs) + strlen(r.schedule) + 64;
             w->first_replay = malloc(len);
             if (w->first_replay)
-              snprintf(w->first_replay, len, "ipcfault replay %s%s --schedule %s", sc->name, pargs, r.schedule);
+              snprintf(w->first_replay, len, "%s replay %s%s --schedule %s", ipf__self(), sc->name, pargs, r.schedule);
           }
         } else {
           w->errors++;
@@ -1076,20 +1271,65 @@ static int cmd_sweep(const struct opts *o) {
   return bugs ? EXIT_BUG : 0;
 }
 
+static int cmd_local(int argc, char **argv, unsigned bit) {
+  struct opts o;
+  atexit(free_owned_plan);
+  parse(argc, argv, &o, bit);
+  setup_signals();
+  if (bit == C_LIST) return cmd_list(&o);
+  if (bit == C_SITES) return cmd_sites(&o);
+  if (bit == C_SWEEP) return cmd_sweep(&o);
+  return cmd_exec(&o);
+}
+static int cmd_list_(int c, char **v) { return cmd_local(c, v, C_LIST); }
+static int cmd_sites_(int c, char **v) { return cmd_local(c, v, C_SITES); }
+static int cmd_run_(int c, char **v) { return cmd_local(c, v, C_RUN); }
+static int cmd_explore_(int c, char **v) { return cmd_local(c, v, C_EXPLORE); }
+static int cmd_replay_(int c, char **v) { return cmd_local(c, v, C_REPLAY); }
+static int cmd_sweep_(int c, char **v) { return cmd_local(c, v, C_SWEEP); }
+
+/* Every command: its name and its function, which gets the whole argv
+ * (argv[1] is the command) and returns the exit code. A new command is one
+ * line here. */
+static const struct command { const char *name; int (*run)(int argc, char **argv); } commands[] = {
+  { "list", cmd_list_ },
+  { "sites", cmd_sites_ },
+  { "run", cmd_run_ },
+  { "explore", cmd_explore_ },
+  { "replay", cmd_replay_ },
+  { "sweep", cmd_sweep_ },
+  { "campaign", ipf__cmd_campaign },
+  { "merge", ipf__cmd_merge },
+  { "exec", ipf__cmd_exec },
+};
+
 /* The whole command line; main() is in entry.c, so that a user's test
  * binary linked with ipcfault_main gets the same commands over its own
  * scenarios (ipcfault/run.h, IPF_SCENARIO). */
 int ipf_main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
-  if (argc > 1 && !strcmp(argv[1], "campaign")) return ipf__cmd_campaign(argc, argv);
-  if (argc > 1 && !strcmp(argv[1], "merge")) return ipf__cmd_merge(argc, argv);
-  if (argc > 1 && !strcmp(argv[1], "exec")) return ipf__cmd_exec(argc, argv);
-  struct opts o;
-  parse(argc, argv, &o);
-  setup_signals();
-  atexit(free_owned_plan);
-  if (!strcmp(o.cmd, "list")) return cmd_list(&o);
-  if (!strcmp(o.cmd, "sites")) return cmd_sites(&o);
-  if (!strcmp(o.cmd, "sweep")) return cmd_sweep(&o);
-  return cmd_exec(&o);
+  ipf__set_self(argc > 0 ? argv[0] : NULL);
+  prog = ipf__prog();
+  snprintf(help_hint, sizeof help_hint, " (see '%s --help')", prog);
+  if (argc < 2) usage_error("no command given");
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    if (!strcmp(cmd, "help") && argc > 2) {
+      /* help COMMAND: that command's --help */
+      char *hv[] = { argv[0], argv[2], "--help", NULL };
+      for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, argv[2])) return commands[i].run(3, hv);
+      usage_error("help: unknown command '%s'", argv[2]);
+    }
+    print_help(help_text);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) { print_version(); return 0; }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(commands[i].name, cmd)) {
+      snprintf(help_hint, sizeof help_hint, " (see '%s %s --help')", prog, cmd);
+      return commands[i].run(argc, argv);
+    }
+  if (cmd[0] == '-') usage_error("'%s' before a command: options go after it", cmd);
+  usage_error("unknown command '%s'", cmd);
 }

@@ -26,6 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipcfault/fault.h"
+#include "ipcfault/run.h"
+
 #define IPF_EXEC_ERR_FD 196
 #define IPF_EXEC_SHM_FD 197
 #define IPF_EXEC_CTL_FD 198
@@ -33,6 +36,14 @@
 #define IPF_EXEC_MAGIC 0x49504678u      /* "IPFx" */
 #define IPF_EXEC_MIRROR_CAP (1u << 22)
 #define IPF_EXEC_SCHED_CAP (1u << 24)
+#define IPF_EXEC_TRACE_CAP (1u << 16)   /* events of --trace/--html kept (the last ones) */
+
+/* The fault sites an execution under exec can reach: the interposed I/O
+ * calls (src/preload: read/readv, write/writev, recv, send, accept, connect,
+ * close, pipe), condition waits (pthread_cond_wait is ipf_cond_wait) and
+ * every scheduling point. A plan naming any other site is refused. */
+#define IPF_EXEC_SITES(X) X(IO_READ) X(IO_WRITE) X(IO_RECV) X(IO_SEND) X(IO_ACCEPT) X(IO_CONNECT) \
+  X(IO_CLOSE) X(IO_PIPE) X(COND_WAIT) X(SCHED_POINT)
 
 struct ipf_exec_shm {
   uint32_t magic;
@@ -43,12 +54,23 @@ struct ipf_exec_shm {
   long pct_steps, max_steps;
   char name[512];               /* the "scenario" name: part of the schedule hash */
   char plan[65536];             /* fault plan text ("" = none) */
+  int trace;                    /* record the interleaving into the trace fields */
+  int show_output;              /* leave stdout/stderr as the command's */
   /* result, written by the execution */
   long steps;                   /* scheduling points of the program's calls */
   int reported;                 /* the controller wrote verdict/kind/message */
   int verdict;
   char kind[32];
   char message[4096];
+  long fcalls[IPF_SITE_COUNT];  /* per fault site: calls and faults fired, */
+  long ffired[IPF_SITE_COUNT];  /* when the execution ended where the kit saw it */
+  int fstats;                   /* the two above were written */
+  /* --trace/--html: the execution's threads and events, written when it
+   * ends (scheduler verdict, exit, a fatal signal) */
+  int tnthreads;
+  char tnames[64][32];
+  size_t tnev, tfirst;          /* events kept; index of the first one */
+  ipf_event tev[IPF_EXEC_TRACE_CAP];
   volatile size_t mlen;
   uint32_t mirror[IPF_EXEC_MIRROR_CAP];
   char schedule[IPF_EXEC_SCHED_CAP];   /* replay: the schedule string */

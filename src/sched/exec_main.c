@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,7 +51,36 @@ static void body(void) {
   ipf__pt_run_main(user_main, user_argc, user_argv, user_envp);
 }
 
+/* What the command prints besides the verdict: fault counts and, with
+ * --trace/--html, the interleaving (the last IPF_EXEC_TRACE_CAP events).
+ * Called once, wherever the execution ends. */
+static void publish(void) {
+  static int done;
+  if (done++) return;
+  for (int i = 0; i < IPF_SITE_COUNT; i++) ipf_fault_stats(i, &shm->fcalls[i], &shm->ffired[i]);
+  shm->fstats = 1;
+  if (!shm->trace) return;
+  ipf_result r;
+  memset(&r, 0, sizeof r);
+  ipf__trace_now(&r);
+  shm->tnthreads = r.nthreads < 64 ? r.nthreads : 64;
+  memcpy(shm->tnames, r.thread_names, sizeof shm->tnames);
+  size_t from = r.nevents > IPF_EXEC_TRACE_CAP ? r.nevents - IPF_EXEC_TRACE_CAP : 0;
+  if (r.events) memcpy(shm->tev, r.events + from, (r.nevents - from) * sizeof *shm->tev);
+  shm->tfirst = from;
+  shm->tnev = r.nevents - from;
+}
+
+/* A fatal signal from the program (a failed assert, SIGSEGV): publish what
+ * the execution did, then die of the signal as it would have. */
+static void on_fatal(int sig) {
+  publish();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 static __attribute__((noreturn)) void report(int verdict, const char *kind, const char *msg) {
+  publish();
   shm->verdict = verdict;
   snprintf(shm->kind, sizeof shm->kind, "%s", kind);
   snprintf(shm->message, sizeof shm->message, "%s", msg);
@@ -68,10 +98,23 @@ static __attribute__((noreturn)) void child(void) {
   close(IPF_EXEC_CTL_FD);
   close(IPF_EXEC_ST_FD);
   int null = open("/dev/null", O_RDWR);
-  if (null >= 0) { dup2(null, 0); dup2(null, 1); if (null > 2) close(null); }
-  dup2(IPF_EXEC_ERR_FD, 2);
+  /* the program's output is discarded, its stderr kept for the report,
+   * unless --show-output left them as the command's */
+  if (null >= 0) { dup2(null, 0); if (!shm->show_output) dup2(null, 1); if (null > 2) close(null); }
+  if (!shm->show_output) dup2(IPF_EXEC_ERR_FD, 2);
   close(IPF_EXEC_ERR_FD);
   atexit(plain_at_exit);
+  shm->fstats = 0;
+  shm->tnev = 0;
+  shm->tnthreads = 0;
+  atexit(publish);                     /* the program's exit() or main's return */
+  static const int fatal[] = { SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+  for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
+    /* only where nobody (a sanitizer's runtime) handles the signal already */
+    struct sigaction old;
+    if (sigaction(fatal[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL && !(old.sa_flags & SA_SIGINFO))
+      signal(fatal[i], on_fatal);
+  }
   shm->steps = 0;
   shm->reported = 0;
   shm->mlen = 0;
@@ -87,6 +130,7 @@ static __attribute__((noreturn)) void child(void) {
   cfg.mirror = shm->mirror;
   cfg.mirror_cap = IPF_EXEC_MIRROR_CAP;
   cfg.mirror_len = &shm->mlen;
+  cfg.trace = shm->trace;
   if (cfg.strategy == IPF_STRAT_REPLAY) cfg.schedule = shm->schedule;
   ipf_plan *plan = NULL;
   if (shm->plan[0]) {
@@ -136,8 +180,14 @@ int ipf__exec_main(ipf_main_fn m, int argc, char **argv, char **envp) {
   for (;;) {
     uint32_t cmd;
     if (read(IPF_EXEC_CTL_FD, &cmd, 4) != 4) _exit(0);
+    pid_t server = getpid();
     pid_t pid = fork();
-    if (pid == 0) child();
+    if (pid == 0) {
+      /* an execution dies with its forkserver (which dies with the command) */
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != server) _exit(1);
+      child();
+    }
     int32_t p = pid < 0 ? -errno : pid;
     if (write(IPF_EXEC_ST_FD, &p, 4) != 4) _exit(0);
     if (pid < 0) continue;

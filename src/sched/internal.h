@@ -37,6 +37,11 @@ void ipf__point(const char *what, const void *obj);
   ipf__point_op(IPF_PK_SYNC, (what), (obj), 0, (uintptr_t)__builtin_return_address(0))
 /* Record a trace line for the current thread (only when tracing). */
 void ipf__trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The running execution's threads and recorded events (cfg.trace), as they
+ * are now, into res (nthreads, thread_names, events not copied: valid until
+ * the next execution): for exec mode, where the program may end the
+ * execution itself (exit, a fatal signal) before ipf_exec returns. */
+void ipf__trace_now(ipf_result *res);
 int ipf__tracing(void);
 /* Name of an address for reports: "slot[2]", or the hex address. */
 const char *ipf__addr_name(const void *addr, char *buf, unsigned long len);

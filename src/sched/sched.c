@@ -1213,6 +1213,14 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   return res->verdict;
 }
 
+void ipf__trace_now(ipf_result *res) {
+  res->nthreads = R.n;
+  for (int i = 0; i < R.n && i < 64; i++) snprintf(res->thread_names[i], 32, "%s", R.t[i]->name);
+  res->events = R.ev;
+  res->nevents = R.nev;
+  res->steps = R.steps;
+}
+
 struct chaos_main { const ipf_scenario *sc; int kind; uint64_t seed; };
 
 static void *chaos_main(void *p) {

@@ -29,8 +29,9 @@ PY
 "$cli" explore mq/empty-then-get --strategy dfs >"$tmp/b" 2>&1; rc=$?
 [ $rc -eq 1 ] && grep -q "dfs, depth 1: found at preemption bound 1" "$tmp/b" && ok "bug found at depth 1" \
   || { bad "bug verdict (exit $rc)"; cat "$tmp/b"; }
-line=$(grep "ipcfault replay mq/empty-then-get" "$tmp/b" | sed 's/^ *ipcfault //')
-[ -n "$line" ] && "$cli" $line >/dev/null 2>&1; [ $? -eq 1 ] && ok "the dfs replay line reproduces the bug" || bad "replay: $line"
+# the replay line names the binary that printed it: run it as printed
+line=$(grep "ipcfault replay mq/empty-then-get" "$tmp/b" | sed 's/^ *//')
+[ -n "$line" ] && timeout 60 bash -c "$line" >/dev/null 2>&1; [ $? -eq 1 ] && ok "the dfs replay line reproduces the bug" || bad "replay: $line"
 
 "$cli" explore mq/empty-then-get --strategy dfs --preemptions 0 --bound-exact >"$tmp/b0" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "exhaustive: every schedule up to 0 preemptions" "$tmp/b0" \
