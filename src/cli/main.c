@@ -1084,6 +1084,7 @@ int ipf_main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "campaign")) return ipf__cmd_campaign(argc, argv);
   if (argc > 1 && !strcmp(argv[1], "merge")) return ipf__cmd_merge(argc, argv);
   if (argc > 1 && !strcmp(argv[1], "exec")) return ipf__cmd_exec(argc, argv);
+  if (argc > 1 && (!strcmp(argv[1], "cc") || !strcmp(argv[1], "c++"))) return ipf__cmd_cc(argc - 1, argv + 1);
   struct opts o;
   parse(argc, argv, &o);
   setup_signals();
