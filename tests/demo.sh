@@ -3,7 +3,9 @@
 #  1. shm/no-check (the consumer before the fix) found by the kit in a few
 #     executions, with the interleaving and a replay line;
 #  2. the same bug by plain runs of the same program, without the kit;
-#  3. shm/continue-plain (the fix on plain ints) flagged by ThreadSanitizer;
+#  3. shm/continue-plain (the fix on plain ints): the kit's own replayable
+#     data-race report (its shm code is built instrumented), then
+#     ThreadSanitizer's;
 #  4. shm/continue-atomic and shm/condvar clean over 10,000 executions each.
 set -u
 cli=${1:-build/ipcfault}
@@ -41,8 +43,13 @@ echo "The kit needed the handful of executions above for every seed, and the"
 echo "schedule it prints replays the failure exactly, every time."
 
 hr "3. The \`continue\` fix on plain ints: logically right, a data race in C"
-echo "\$ ipcfault explore shm/continue-plain      (interleavings alone cannot see it)"
-"$cli" explore shm/continue-plain --runs 1000 2>/dev/null
+echo "\$ ipcfault explore shm/continue-plain      (every interleaving is right: the race detector sees it)"
+out=$("$cli" explore shm/continue-plain --runs 1000 2>/dev/null)
+printf '%s\n' "$out" | sed -n '1,2p'
+line=$(printf '%s\n' "$out" | grep -m1 "ipcfault replay shm/continue-plain" | sed 's/^ *ipcfault //')
+echo "\$ ipcfault $line      (the same race, every time)"
+[ -n "$line" ] && "$cli" $line 2>/dev/null | sed -n '1,2p'
+echo "ThreadSanitizer reports it too, with source lines but no schedule to replay:"
 tsan=$root/build-tsan/ipcfault
 if [ ! -x "$tsan" ]; then
   echo "(building the ThreadSanitizer preset once: cmake --preset tsan)"

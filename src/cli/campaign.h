@@ -33,6 +33,9 @@ const struct option *ipf__opt_find(const char *arg, const struct option *lo);
 const char *ipf__opt_bad(const char *arg, int optopt_, const struct option *lo, char *buf, size_t len);
 /* exec -- PROGRAM: an unmodified pthread program under the scheduler (exec.c). */
 int ipf__cmd_exec(int argc, char **argv);
+/* cc|c++ ARGS: compile with the kit's memory instrumentation (cc.c); argv[0]
+ * is "cc" or "c++" (or the ipcfault-cc / ipcfault-c++ program's name). */
+int ipf__cmd_cc(int argc, char **argv);
 /* merge's reader of one results.tsv (campaign.c); for fuzz/fuzz_results.c. */
 int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size_t errlen);
 void ipf__results_reset(void);

@@ -213,6 +213,9 @@ static const char *help_text =
   "  campaign [SCENARIO|GLOB ...]     many scenarios and strategies, fork-isolated\n"
   "  merge DIR...                     combine sharded campaign results\n"
   "  exec [options] [--] PROGRAM [ARGS]  explore an unmodified pthread program\n"
+  "  cc ARGS... | c++ ARGS...         compile and link with the kit's memory runtime:\n"
+  "                                   atomics and shared accesses become scheduling\n"
+  "                                   points under exec, data races are reported\n"
   "  help [COMMAND]                   this text, or a command's\n"
   "  --version                        the kit's version\n"
   "\n"
@@ -1056,8 +1059,9 @@ static int cmd_exec(const struct opts *o) {
     fstats_text(&fs);
     if (o->trace && cfg.mode == IPF_MODE_CONTROLLED) { printf("\n"); ipf_trace_print(stdout, &r); }
     if (sc->expect == IPF_EXPECT_TSAN && !o->json)
-      fprintf(stderr, "note: %s is a data race under the C memory model; an interleaving check cannot "
-              "see it. Run it in a ThreadSanitizer build: make check-tsan\n", sc->name);
+      fprintf(stderr, "note: %s is a data race under the C memory model, not reported here: the kit's "
+              "race detection needs controlled mode, the instrumented build (not a TSan build) and "
+              "IPCFAULT_RACES unset; ThreadSanitizer reports it as well: make check-tsan\n", sc->name);
   }
   ipf_result_free(&r);
   return v == IPF_VERDICT_BUG ? EXIT_BUG : 0;
@@ -1287,6 +1291,9 @@ static int cmd_run_(int c, char **v) { return cmd_local(c, v, C_RUN); }
 static int cmd_explore_(int c, char **v) { return cmd_local(c, v, C_EXPLORE); }
 static int cmd_replay_(int c, char **v) { return cmd_local(c, v, C_REPLAY); }
 static int cmd_sweep_(int c, char **v) { return cmd_local(c, v, C_SWEEP); }
+/* cc and c++ are compiler wrappers: their argv is the compiler's, from argv[1]
+ * ("c++" picks the C++ compiler, as the ipcfault-c++ executable does). */
+static int cmd_cc_(int c, char **v) { return ipf__cmd_cc(c - 1, v + 1); }
 
 /* Every command: its name and its function, which gets the whole argv
  * (argv[1] is the command) and returns the exit code. A new command is one
@@ -1301,6 +1308,8 @@ static const struct command { const char *name; int (*run)(int argc, char **argv
   { "campaign", ipf__cmd_campaign },
   { "merge", ipf__cmd_merge },
   { "exec", ipf__cmd_exec },
+  { "cc", cmd_cc_ },
+  { "c++", cmd_cc_ },
 };
 
 /* The whole command line; main() is in entry.c, so that a user's test

@@ -89,4 +89,40 @@ void ipf__hb_release(const void *sync);
 extern void (*ipf__hb_hook_acquire)(int tid, const void *sync);
 extern void (*ipf__hb_hook_release)(int tid, const void *sync);
 
+/* ---- the memory runtime's view of the scheduler (src/rt) ------------------
+ * Added for issue 10; backward compatible (nothing above changed).
+ *
+ * src/rt may live in another image than the scheduler: a program built with
+ * `ipcfault cc` carries the rt, and under `ipcfault exec` the scheduler is in
+ * the preload library, whose symbols are hidden. So the rt reaches the
+ * scheduler through this one table, returned by ipf__rt_sched() — the one
+ * kit function the preload exports besides the interposers. The rt calls it
+ * directly when both are linked into one binary (weak reference) and finds
+ * it with dlsym(RTLD_DEFAULT) otherwise; a program run alone finds nothing
+ * and its hooks stay a load and a branch. */
+struct ipf__rt_sched {
+  unsigned version;                     /* IPF_RT_SCHED_VERSION */
+  /* nonzero while a controlled run is in progress: that run's number, new
+   * for every execution (the rt's per-execution state is tagged with it) */
+  const volatile unsigned *live;
+  int (*tid)(void);                     /* the calling managed thread's id, -1: not managed */
+  void (*point_op)(int kind, const char *what, const void *obj, unsigned size, uintptr_t pc);
+  /* end the execution with this verdict (as the step bound's hang does):
+   * does not return */
+  void (*report)(int verdict, const char *kind, const char *msg);
+  const char *(*name_pc)(uintptr_t pc, char *buf, size_t len);
+  const char *(*name_addr)(const void *addr, char *buf, size_t len);
+  const char *(*thread_name)(int tid);
+  void (**hook_acquire)(int tid, const void *sync);
+  void (**hook_release)(int tid, const void *sync);
+};
+#define IPF_RT_SCHED_VERSION 1u
+const struct ipf__rt_sched *ipf__rt_sched(void) __attribute__((visibility("default")));
+
+/* The run number ipf__rt_sched()->live points at (sched.c). */
+extern volatile unsigned ipf__rt_live;
+/* End the calling managed thread's execution with a verdict found outside
+ * the scheduler (src/rt: data-race). Controlled world only; no return. */
+__attribute__((noreturn)) void ipf__report(int verdict, const char *kind, const char *msg);
+
 #endif

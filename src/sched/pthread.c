@@ -304,19 +304,21 @@ int ipf__pt_once(pthread_once_t *po, void (*fn)(void)) {
   int fresh;
   obj *o = lookup(po, O_ONCE, &fresh);
   if (fresh) o->u.once.state = (*(volatile int *)po & 2) ? 2 : 0;
-  if (o->u.once.state == 2) return 0;
+  if (o->u.once.state == 2) { IPF_HB_ACQUIRE(o); return 0; }   /* the init routine's writes */
   if (o->u.once.state == 1) {
     while (o->u.once.state != 2) {
       ipf_set_wait_reason("pthread_once: another thread runs the init routine");
       ipf__set_pred(once_done);
       ipf__block(IPF_WAIT_PRED, o, 0, -1);
     }
+    IPF_HB_ACQUIRE(o);
     return 0;
   }
   o->u.once.state = 1;
   ipf__pt_guard = 0;               /* the init routine is the program's code */
   fn();
   ipf__pt_guard = 1;
+  IPF_HB_RELEASE(o);
   o->u.once.state = 2;
   if (ipf__exec_active) *(volatile int *)po = 2;   /* a fork of its own: as glibc would */
   ipf__point("pthread_once", po);   /* OTHER: the state checks come before the point */

@@ -69,6 +69,7 @@
 #include "exec.h"
 #include "internal.h"
 #include "dfs.h"
+#include "names.h"
 #include "../fault/internal.h"
 
 enum { W_IDLE, W_RUNNABLE, W_BLOCKED, W_FINISHED };
@@ -583,7 +584,11 @@ void ipf__point_op(int kind, const char *what, const void *obj, unsigned size, u
   me->pending.obj = obj;
   me->pending.size = size;
   me->pending.pc = pc;
-  clear_yields_except(me);
+  /* a spin iteration seen by src/rt (an atomic or shared load that found
+   * the same value again): a wait, deprioritised like ipf_yield, and no
+   * progress that would make the other spinners worth running again */
+  if (kind == IPF_PK_YIELD) me->yielded = 1;
+  else clear_yields_except(me);
   schedule(me);
 }
 
@@ -617,6 +622,25 @@ void ipf__hb_release(const void *sync) {
   IPF_TSAN_ONLY_RELEASE(sync);
   dfs_touch_sync(sync);
   if (__builtin_expect(ipf__hb_hook_release != NULL, 0) && self) ipf__hb_hook_release(self->id, sync);
+}
+
+/* ---- the memory runtime's table (point.h) ------------------------------------- */
+
+volatile unsigned ipf__rt_live;
+static unsigned rt_runs;
+
+static int rt_tid(void) { return ipf__world() == IPF_WORLD_CONTROLLED ? self->id : -1; }
+
+void ipf__report(int verdict, const char *kind, const char *msg) {
+  abort_run(self, verdict, kind, msg);
+}
+
+const struct ipf__rt_sched *ipf__rt_sched(void) {
+  static const struct ipf__rt_sched t = {
+    IPF_RT_SCHED_VERSION, &ipf__rt_live, rt_tid, ipf__point_op, ipf__report,
+    ipf__name_pc, ipf__name_addr, ipf__thread_name_by_id, &ipf__hb_hook_acquire, &ipf__hb_hook_release,
+  };
+  return &t;
 }
 
 void ipf__point_access(int op, const volatile void *addr) {
@@ -1155,12 +1179,15 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   m->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
   R.t[R.n++] = m;
   R.active = 1;
+  if (++rt_runs == 0) rt_runs = 1;
+  ipf__rt_live = rt_runs;
   IPF_HB_RELEASE(m);
   atomic_store_explicit(&m->go, 1, memory_order_release);
   futex_wake(&m->go);
   while (atomic_load_explicit(&R.done, memory_order_acquire) == 0) futex_wait(&R.done, 0, NULL);
   IPF_TSAN_ONLY_ACQUIRE(&R);
   R.active = 0;
+  ipf__rt_live = 0;
   ipf__fault_end();
 
   for (int i = 0; i < R.n; i++) IPF_TSAN_ONLY_ACQUIRE(&R.t[i]->pt);

@@ -26,6 +26,7 @@ void ipf_bench_stream(void) __attribute__((weak));
 void ipf_bench_queue(void) __attribute__((weak));
 void ipf_bench_exec(void) __attribute__((weak));
 void ipf_bench_dfs(void) __attribute__((weak));
+void ipf_bench_mem(void) __attribute__((weak));
 
 static double now(void) {
   struct timespec ts;
@@ -170,5 +171,6 @@ int main(void) {
   if (ipf_bench_queue) { printf("\n"); ipf_bench_queue(); }
   if (ipf_bench_exec) { printf("\n"); ipf_bench_exec(); }
   if (ipf_bench_dfs) ipf_bench_dfs();
+  if (ipf_bench_mem) { printf("\n"); ipf_bench_mem(); }
   return 0;
 }
