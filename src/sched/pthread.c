@@ -157,6 +157,7 @@ static const char *kind_word(int type) {
  * program's call site, and the controller names the noted objects when it
  * writes a report (ipf__before_report), or a trace line names one at once. */
 static obj *noted;
+static unsigned long noted_gen;   /* the execution the list belongs to */
 
 static void name_now(obj *o) {
   if (o->named) return;
@@ -179,11 +180,16 @@ static void name_now(obj *o) {
 }
 
 static void name_noted(void) {
-  for (obj *o = noted; o; o = o->next_noted) name_now(o);
+  if (noted_gen != ipf__exec_gen) return;
+  for (obj *o = noted; o && o->gen == noted_gen; o = o->next_noted) name_now(o);
 }
 
 static void name_obj(obj *o, const void *pc) {
   if (!o->first_pc) o->first_pc = pc ? pc : (const void *)ipf__caller_pc;
+  if (noted_gen != ipf__exec_gen) {   /* a new execution: its own list (the table's entries are) */
+    noted = NULL;
+    noted_gen = ipf__exec_gen;
+  }
   if (!o->noted) {
     o->noted = 1;
     o->next_noted = noted;
