@@ -217,6 +217,7 @@ static void *worker_main(void *p) {
     IPF_HB_ACQUIRE(w);                /* the creator's writes before create */
     ipf__pt_guard = 0;                /* the thread's function is the program's code,
                                          whatever this worker ran before (exec.h) */
+    ipf__caller_pc = 0;               /* a reclaimed worker left its last call site */
     w->fn(w->arg);
     thread_finish(w);
   }
