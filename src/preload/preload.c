@@ -39,6 +39,8 @@
 #include <sched.h>
 #include <semaphore.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -46,6 +48,7 @@
 
 #include "../sched/exec.h"
 #include "../sched/internal.h"
+#include "../sched/names.h"
 #include "ipcfault/io.h"
 
 #define API __attribute__((visibility("default")))
@@ -59,9 +62,12 @@
 
 /* The kit's own calls look for libc past these (src/sched/real.c). */
 const int ipf__interposed = 1;
-#define ENTER() (ipf__pt_guard = 1)
-#define LEAVE() (ipf__pt_guard = 0)
 #define PC() __builtin_return_address(0)
+/* Into the kit and out: the guard routes the kit's own calls to libc, and
+ * the caller pc (point.h) lets reports name the program's call site. Both
+ * are expanded in the interposer itself, so PC() is the program's. */
+#define ENTER() (ipf__caller_pc = (uintptr_t)PC(), ipf__pt_guard = 1)
+#define LEAVE() (ipf__pt_guard = 0, ipf__caller_pc = 0)
 
 /* The next definition of name (libc's), looked up on first use. */
 #define REAL(ret, name, params)                                               \
@@ -356,28 +362,29 @@ API int sched_yield(void) {
   return 0;
 }
 
-static void vsleep(long long ns) {
-  ENTER();
+static void vsleep(long long ns, void *pc) {
+  ipf__caller_pc = (uintptr_t)pc;
+  ipf__pt_guard = 1;
   ipf__pt_sleep_ns(ns);
   LEAVE();
 }
 REAL(unsigned, sleep, (unsigned))
 API unsigned sleep(unsigned s) {
   if (!EMU()) return get_sleep()(s);
-  vsleep((long long)s * 1000000000LL);
+  vsleep((long long)s * 1000000000LL, PC());
   return 0;
 }
 REAL(int, usleep, (useconds_t))
 API int usleep(useconds_t us) {
   if (!EMU()) return get_usleep()(us);
-  vsleep((long long)us * 1000);
+  vsleep((long long)us * 1000, PC());
   return 0;
 }
 REAL(int, nanosleep, (const struct timespec *, struct timespec *))
 API int nanosleep(const struct timespec *req, struct timespec *rem) {
   if (!EMU()) return get_nanosleep()(req, rem);
   if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L) { errno = EINVAL; return -1; }
-  vsleep((long long)req->tv_sec * 1000000000LL + req->tv_nsec);
+  vsleep((long long)req->tv_sec * 1000000000LL + req->tv_nsec, PC());
   if (rem) rem->tv_sec = rem->tv_nsec = 0;
   return 0;
 }
@@ -390,7 +397,7 @@ API int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, st
     clock_gettime(clk, &now);
     ns -= (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
   }
-  vsleep(ns);
+  vsleep(ns, PC());
   if (rem) rem->tv_sec = rem->tv_nsec = 0;
   return 0;
 }
@@ -429,4 +436,123 @@ REAL(int, close, (int))
 API int close(int fd) { IOWRAP(int, get_close()(fd), ipf_close(fd)); }
 REAL(int, pipe, (int[2]))
 API int pipe(int fds[2]) { IOWRAP(int, get_pipe()(fds), ipf_pipe(fds)); }
+#endif
+
+#ifndef IPF_INTERPOSE_LINKED
+/* ---- heap: allocation sites for reports (src/rt/heap.c) ----------------------------------
+ * Exec mode only (the linked variant leaves malloc alone: a scenario binary
+ * names its objects with ipf_name and the names it gives them). The program's own malloc, calloc, realloc and free during a controlled
+ * execution note each live block with its caller, so that a report can say
+ * "heap object of 48 bytes allocated at make_queue (q.c:12)". Everything
+ * else — the kit's allocations (guard set), the forkserver, the controller,
+ * code before main — goes straight to the next allocator at the cost of one
+ * branch on ipf__exec_active. The next allocator is found with
+ * dlsym(RTLD_NEXT), not __libc_malloc, so that a program's own allocator
+ * (jemalloc, tcmalloc, an ASan runtime) keeps all its blocks; dlsym may
+ * allocate while it resolves, which a small static buffer serves. C++'s
+ * operator new is interposed too, only to name its caller instead of the
+ * malloc call inside libstdc++. Blocks from memalign and friends are not
+ * noted (their sites go unnamed). */
+
+static void *(*real_malloc)(size_t);
+static void *(*real_calloc)(size_t, size_t);
+static void *(*real_realloc)(void *, size_t);
+static void (*real_free)(void *);
+static _Alignas(16) char boot[8192];
+static size_t boot_used;
+static int resolving;
+
+static void *boot_alloc(size_t n) {
+  n = (n + 15) & ~(size_t)15;
+  if (n > sizeof boot - boot_used) return NULL;
+  void *p = boot + boot_used;
+  boot_used += n;
+  return p;
+}
+static int is_boot(const void *p) { return (const char *)p >= boot && (const char *)p < boot + sizeof boot; }
+
+static int resolve_alloc(void) {
+  if (real_free) return 1;
+  if (resolving) return 0;          /* dlsym allocating: the static buffer serves it */
+  resolving = 1;
+  real_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+  real_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
+  real_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
+  void (*f)(void *) = (void (*)(void *))dlsym(RTLD_NEXT, "free");
+  resolving = 0;
+  if (!real_malloc || !real_calloc || !real_realloc || !f) {
+    static const char msg[] = "ipcfault preload: cannot find the next malloc\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    abort();
+  }
+  real_free = f;                    /* last: the others are set once this is */
+  return 1;
+}
+
+API void *malloc(size_t n) {
+  if (__builtin_expect(!real_free, 0) && !resolve_alloc()) return boot_alloc(n);
+  if (!EMU()) return real_malloc(n);
+  ipf__pt_guard = 1;
+  void *p = real_malloc(n);
+  ipf__heap_alloc(p, n, (uintptr_t)PC());
+  ipf__pt_guard = 0;
+  return p;
+}
+
+API void *calloc(size_t k, size_t n) {
+  if (__builtin_expect(!real_free, 0) && !resolve_alloc()) {
+    if (n && k > (size_t)-1 / n) return NULL;
+    return boot_alloc(k * n);       /* static memory: zero already */
+  }
+  if (!EMU()) return real_calloc(k, n);
+  ipf__pt_guard = 1;
+  void *p = real_calloc(k, n);
+  ipf__heap_alloc(p, k * n, (uintptr_t)PC());
+  ipf__pt_guard = 0;
+  return p;
+}
+
+API void *realloc(void *old, size_t n) {
+  if (__builtin_expect(!real_free, 0) && !resolve_alloc()) return NULL;
+  if (is_boot(old)) {               /* a block from the static buffer: move it out */
+    void *p = malloc(n);
+    if (p) memcpy(p, old, n < (size_t)(boot + sizeof boot - (char *)old) ? n : (size_t)(boot + sizeof boot - (char *)old));
+    return p;
+  }
+  if (!EMU()) return real_realloc(old, n);
+  ipf__pt_guard = 1;
+  void *p = real_realloc(old, n);
+  if (p || n == 0) ipf__heap_free(old);
+  if (p) ipf__heap_alloc(p, n, (uintptr_t)PC());
+  ipf__pt_guard = 0;
+  return p;
+}
+
+API void free(void *p) {
+  if (!p || is_boot(p)) return;
+  if (__builtin_expect(!real_free, 0) && !resolve_alloc()) return;
+  if (EMU()) {
+    ipf__pt_guard = 1;
+    ipf__heap_free(p);
+    ipf__pt_guard = 0;
+  }
+  real_free(p);
+}
+
+/* operator new(size_t) and new[](size_t): the real one (libstdc++) calls
+ * malloc, which notes the block with a caller inside libstdc++; noting it
+ * again here names the program's call site instead. No guard is held
+ * across the call: it may throw. */
+REAL(void *, _Znwm, (size_t))
+API void *_Znwm(size_t n) {
+  void *p = get__Znwm()(n);
+  if (EMU()) ipf__heap_alloc(p, n, (uintptr_t)PC());
+  return p;
+}
+REAL(void *, _Znam, (size_t))
+API void *_Znam(size_t n) {
+  void *p = get__Znam()(n);
+  if (EMU()) ipf__heap_alloc(p, n, (uintptr_t)PC());
+  return p;
+}
 #endif

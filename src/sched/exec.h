@@ -147,11 +147,7 @@ int ipf__exec_main(ipf_main_fn m, int argc, char **argv, char **envp);
 /* Nonzero in an execution child: the interposers emulate. */
 extern int ipf__exec_active;
 
-/* ---- symbols (src/sched/symbols.c) ---------------------------------------- */
-/* Parse the program's symbol table once (cheap to call again). */
-void ipf__sym_init(void);
-/* "name" or "name+0x1c" for an address in the program or a library; NULL
- * when nothing is known. with_offset: add the offset into the symbol. */
-const char *ipf__sym(const void *addr, char *buf, size_t len, int with_offset);
+/* ---- symbols: now in names.h (src/rt/symbolize.c) ------------------------- */
+#include "names.h"
 
 #endif

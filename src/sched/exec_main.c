@@ -119,6 +119,7 @@ static __attribute__((noreturn)) void child(void) {
   shm->reported = 0;
   shm->mlen = 0;
   ipf__exec_stepc = &shm->steps;
+  ipf__heap_begin();
 
   ipf_config cfg;
   ipf_config_init(&cfg);
@@ -174,6 +175,7 @@ int ipf__exec_main(ipf_main_fn m, int argc, char **argv, char **envp) {
   user_argv = argv;
   user_envp = envp;
   ipf__sym_init();                     /* once, inherited by every execution */
+  ipf__heap_prepare();
   fflush(NULL);
   uint32_t hello = IPF_EXEC_MAGIC;
   if (write(IPF_EXEC_ST_FD, &hello, 4) != 4) _exit(125);

@@ -32,9 +32,13 @@ void ipf__set_pred(int (*pred)(const void *obj));
  * for hang reports ("ipf_mutex_lock"), obj its object. */
 void ipf__point(const char *what, const void *obj);
 /* The same for an operation on sync object obj (mutex, cond, sem, join,
- * rwlock, barrier): dependent only on operations on obj (point.h). */
+ * rwlock, barrier): dependent only on operations on obj (point.h). Its pc
+ * is the program's call site when known (ipf__caller_pc), never the kit's. */
 #define IPF_POINT_SYNC(what, obj) \
-  ipf__point_op(IPF_PK_SYNC, (what), (obj), 0, (uintptr_t)__builtin_return_address(0))
+  ipf__point_op(IPF_PK_SYNC, (what), (obj), 0, ipf__caller_pc)
+/* Called by the controller before it writes a thread report (exec mode:
+ * the pthread emulation names its objects then, not on the hot path). */
+extern void (*ipf__before_report)(void);
 /* Record a trace line for the current thread (only when tracing). */
 void ipf__trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The running execution's threads and recorded events (cfg.trace), as they
@@ -43,7 +47,7 @@ void ipf__trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * execution itself (exit, a fatal signal) before ipf_exec returns. */
 void ipf__trace_now(ipf_result *res);
 int ipf__tracing(void);
-/* Name of an address for reports: "slot[2]", or the hex address. */
+/* Name of an address for reports: the same as ipf__name_addr (names.h). */
 const char *ipf__addr_name(const void *addr, char *buf, unsigned long len);
 /* Chaos mode: a seeded random delay at a scheduling point. */
 void ipf__chaos_delay(void);
@@ -98,6 +102,19 @@ void __tsan_release(void *addr);
 #define IPF_TSAN_ONLY_ACQUIRE(a) ((void)(a))
 #define IPF_TSAN_ONLY_RELEASE(a) ((void)(a))
 #endif
+
+/* The public API's blocking calls name the program's call site for reports
+ * (point.h: ipf__caller_pc) for the rest of the enclosing block, unless an
+ * outer layer (exec mode's interposers) already did. */
+static inline uintptr_t ipf__caller_enter(uintptr_t pc) {
+  uintptr_t old = ipf__caller_pc;
+  if (!old) ipf__caller_pc = pc;
+  return old;
+}
+static inline void ipf__caller_leave(uintptr_t *old) { ipf__caller_pc = *old; }
+#define IPF_CALLER_SCOPE()                                                    \
+  uintptr_t ipf__caller_saved_ __attribute__((cleanup(ipf__caller_leave), unused)) = \
+      ipf__caller_enter((uintptr_t)__builtin_return_address(0))
 
 /* splitmix64: the kit's one PRNG (seeding and streams). */
 static inline uint64_t ipf__mix(uint64_t *s) {

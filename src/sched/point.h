@@ -60,6 +60,13 @@ typedef struct ipf__op {
  * "atomic load"), then take one scheduling decision. Controlled world only. */
 void ipf__point_op(int kind, const char *what, const void *obj, unsigned size, uintptr_t pc);
 
+/* The program's call site of the call the kit is emulating right now on
+ * this thread (a return address), 0 when not known: set by exec mode's
+ * interposers and by the blocking calls of the public API for the duration
+ * of the call. Kit-internal points (ipf__point) record it as their pc, so a
+ * report names the program's place, not the kit's. */
+extern __thread uintptr_t ipf__caller_pc __attribute__((tls_model("initial-exec")));
+
 /* Are two pending operations dependent (see DESIGN above)? */
 static inline int ipf__op_dependent(const ipf__op *a, const ipf__op *b) {
   if (a->kind == IPF_PK_OTHER || b->kind == IPF_PK_OTHER) return 1;

@@ -67,7 +67,10 @@ typedef struct obj {
   unsigned long gen;          /* the execution that made it; older = free */
   int type;
   int named;                  /* name[] filled */
-  char name[80];
+  int noted;                  /* on the list of objects to name */
+  const void *first_pc;       /* the program's call site of its first use */
+  struct obj *next_noted;
+  char name[200];
   union {
     struct { ipf_mutex_t m; int kind, count; } mx;        /* also spinlocks */
     struct { ipf_cond_t c; int clock; } cv;
@@ -145,19 +148,55 @@ static const char *kind_word(int type) {
   }
 }
 
-/* Name an object for reports: its symbol when it is a global ("lock_a",
- * "accounts+0x40"), else where it was first used ("mutex@0x5581..., first
- * locked in transfer+0x2a"). */
-static void name_obj(obj *o, const void *pc) {
+/* Names for reports: the object's symbol when it is a global ("lock_a",
+ * "accounts+64"), its allocation site when it is on the heap ("heap object
+ * of 48 bytes allocated at make_queue (q.c:12)"), else where it was first
+ * used ("mutex@0x7ffd..., first used at worker (w.c:31)"). Working that out
+ * takes debug info, so it is not done when an object is first used, on
+ * every execution's hot path: first use only notes the object and the
+ * program's call site, and the controller names the noted objects when it
+ * writes a report (ipf__before_report), or a trace line names one at once. */
+static obj *noted;
+static unsigned long noted_gen;   /* the execution the list belongs to */
+
+static void name_now(obj *o) {
   if (o->named) return;
-  char b[64], c[64];
-  const char *s = ipf__sym(o->key, b, sizeof b, 1);
-  if (s) snprintf(o->name, sizeof o->name, "%s", s);
-  else if (pc && (s = ipf__sym(pc, c, sizeof c, 1)))
-    snprintf(o->name, sizeof o->name, "%s@%p, first used in %s", kind_word(o->type), o->key, s);
-  else
+  char b[sizeof o->name];
+  if (ipf__name_data(o->key, b, sizeof b)) {
+    snprintf(o->name, sizeof o->name, "%s", b);
+  } else if (o->first_pc) {
+    snprintf(o->name, sizeof o->name, "%s@%p, first used at %s", kind_word(o->type), o->key,
+             ipf__name_pc((uintptr_t)o->first_pc, b, sizeof b));
+  } else {
     snprintf(o->name, sizeof o->name, "%s@%p", kind_word(o->type), o->key);
+  }
   o->named = 1;
+  switch (o->type) {
+  case O_MUTEX: case O_SPIN: o->u.mx.m.name = o->name; break;
+  case O_COND: o->u.cv.c.name = o->name; break;
+  case O_SEM: o->u.sem.name = o->name; break;
+  default: break;           /* rwlocks and barriers: their wait reason is o->name */
+  }
+}
+
+static void name_noted(void) {
+  if (noted_gen != ipf__exec_gen) return;
+  for (obj *o = noted; o && o->gen == noted_gen; o = o->next_noted) name_now(o);
+}
+
+static void name_obj(obj *o, const void *pc) {
+  if (!o->first_pc) o->first_pc = pc ? pc : (const void *)ipf__caller_pc;
+  if (noted_gen != ipf__exec_gen) {   /* a new execution: its own list (the table's entries are) */
+    noted = NULL;
+    noted_gen = ipf__exec_gen;
+  }
+  if (!o->noted) {
+    o->noted = 1;
+    o->next_noted = noted;
+    noted = o;
+    ipf__before_report = name_noted;
+  }
+  if (ipf__tracing()) name_now(o);
 }
 
 static int me_owner(void) { return ipf_thread_self() + 1; }
@@ -203,8 +242,10 @@ static void tramp(void *p) {
   set_me(t);
   t->pt = pthread_self();
   ipf__pt_guard = 0;                 /* the start routine is the program's code */
+  ipf__caller_pc = 0;
   if (setjmp(t->jb) == 0) t->ret = t->fn(t->arg);
   ipf__pt_guard = 1;                 /* the worker loop is the kit's */
+  ipf__caller_pc = 0;                /* pthread_exit left its call site */
   t->finished = 1;
 }
 
@@ -316,7 +357,10 @@ int ipf__pt_once(pthread_once_t *po, void (*fn)(void)) {
   }
   o->u.once.state = 1;
   ipf__pt_guard = 0;               /* the init routine is the program's code */
+  uintptr_t site = ipf__caller_pc;
+  ipf__caller_pc = 0;
   fn();
+  ipf__caller_pc = site;
   ipf__pt_guard = 1;
   IPF_HB_RELEASE(o);
   o->u.once.state = 2;
@@ -370,7 +414,6 @@ static int lock_obj(obj *o, const struct timespec *abs, int try, const void *pc,
      * itself, as it would for real; the scheduler reports it */
   }
   name_obj(o, pc);
-  m->name = o->name;
   IPF_POINT_SYNC(what, m);
   if (try) {
     if (m->owner) return EBUSY;
@@ -385,7 +428,7 @@ static int lock_obj(obj *o, const struct timespec *abs, int try, const void *pc,
   m->owner = me;
   o->u.mx.count = 1;
   IPF_HB_ACQUIRE(m);
-  ipf__trace("lock %s", o->name);
+  if (ipf__tracing()) ipf__trace("lock %s", o->name);
   return 0;
 }
 
@@ -400,7 +443,7 @@ static int unlock_obj(obj *o, const char *what) {
   IPF_HB_RELEASE(m);
   m->owner = 0;
   o->u.mx.count = 0;
-  ipf__trace("unlock %s", o->named ? o->name : "?");
+  if (ipf__tracing()) { name_now(o); ipf__trace("unlock %s", o->name); }
   IPF_POINT_SYNC(what, m);
   return 0;
 }
@@ -452,7 +495,6 @@ int ipf__pt_cond_wait(pthread_cond_t *c, pthread_mutex_t *pm, const struct times
   obj *co = cond_obj(c), *mo = mutex_obj(pm, O_MUTEX);
   if (mo->u.mx.m.owner != me_owner()) return EPERM;
   name_obj(co, pc);
-  co->u.cv.c.name = co->name;
   int count = mo->u.mx.count;
   int rc = abs ? ipf_cond_timedwait(&co->u.cv.c, &mo->u.mx.m, ms_until(abs, co->u.cv.clock))
                : ipf_cond_wait(&co->u.cv.c, &mo->u.mx.m);
@@ -600,7 +642,6 @@ int ipf__pt_sem_wait(sem_t *s, const struct timespec *abs, int try) {
   STEP();
   obj *o = sem_obj(s);
   name_obj(o, NULL);
-  o->u.sem.name = o->name;
   if (try) return ipf_sem_trywait(&o->u.sem);
   if (abs) return ipf_sem_timedwait(&o->u.sem, ms_until(abs, CLOCK_REALTIME));
   return ipf_sem_wait(&o->u.sem);
@@ -610,7 +651,6 @@ int ipf__pt_sem_post(sem_t *s) {
   STEP();
   obj *o = sem_obj(s);
   name_obj(o, NULL);
-  o->u.sem.name = o->name;
   return ipf_sem_post(&o->u.sem);
 }
 

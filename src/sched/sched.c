@@ -72,6 +72,8 @@
 #include "names.h"
 #include "../fault/internal.h"
 
+void (*ipf__before_report)(void);
+
 enum { W_IDLE, W_RUNNABLE, W_BLOCKED, W_FINISHED };
 
 typedef struct worker {
@@ -215,6 +217,7 @@ static void *worker_main(void *p) {
     IPF_HB_ACQUIRE(w);                /* the creator's writes before create */
     ipf__pt_guard = 0;                /* the thread's function is the program's code,
                                          whatever this worker ran before (exec.h) */
+    ipf__caller_pc = 0;               /* a reclaimed worker left its last call site */
     w->fn(w->arg);
     thread_finish(w);
   }
@@ -294,7 +297,7 @@ void ipf_name(const volatile void *addr, unsigned long size, unsigned long elem,
   R.nnames++;
 }
 
-const char *ipf__addr_name(const void *addr, char *buf, unsigned long len) {
+const char *ipf__range_name(const void *addr, char *buf, size_t len) {
   const char *a = addr;
   for (int i = 0; i < R.nnames; i++) {
     const char *b = (const char *)R.names[i].addr;
@@ -304,8 +307,12 @@ const char *ipf__addr_name(const void *addr, char *buf, unsigned long len) {
       return buf;
     }
   }
-  snprintf(buf, len, "%p", addr);
-  return buf;
+  return NULL;
+}
+
+/* Kept for callers of internal.h: the full answer of names.h. */
+const char *ipf__addr_name(const void *addr, char *buf, unsigned long len) {
+  return ipf__name_addr(addr, buf, len);
 }
 
 int ipf__tracing(void) { return R.active && R.cfg.trace && self; }
@@ -592,10 +599,14 @@ void ipf__point_op(int kind, const char *what, const void *obj, unsigned size, u
   schedule(me);
 }
 
+/* The program's call site of the call being emulated (point.h). */
+__thread uintptr_t ipf__caller_pc __attribute__((tls_model("initial-exec")));
+
 /* Points whose effect is not modelled yet are IPF_PK_OTHER: dependent on
- * everything, the sound default for partial-order reduction. */
+ * everything, the sound default for partial-order reduction. Their pc is
+ * the program's call site when one is known, never the kit's own. */
 void ipf__point(const char *what, const void *obj) {
-  ipf__point_op(IPF_PK_OTHER, what, obj, 0, (uintptr_t)__builtin_return_address(0));
+  ipf__point_op(IPF_PK_OTHER, what, obj, 0, ipf__caller_pc);
 }
 
 /* ---- happens-before edges (point.h) ------------------------------------------ */
@@ -657,9 +668,9 @@ void ipf__point_access(int op, const volatile void *addr) {
 
 void ipf__trace_value(int op, const volatile void *addr, long long value) {
   if (!ipf__tracing()) return;
-  char b[48];
+  char b[160];
   ipf__trace("%s %s %s %lld", op == IPF_OP_LOAD ? "load" : "store",
-             ipf__addr_name((const void *)addr, b, sizeof b), op == IPF_OP_LOAD ? "->" : "<-", value);
+             ipf__name_addr((const void *)addr, b, sizeof b), op == IPF_OP_LOAD ? "->" : "<-", value);
 }
 
 void ipf__yield_point(void) {
@@ -668,6 +679,7 @@ void ipf__yield_point(void) {
   me->last_obj = NULL;
   me->pending.kind = IPF_PK_YIELD;
   me->pending.obj = NULL;
+  me->pending.pc = ipf__caller_pc;
   me->yielded = 1;
   schedule(me);
 }
@@ -690,6 +702,7 @@ int ipf__block(int kind, const void *obj, long arg, long deadline_ms) {
     if (kind == IPF_WAIT_FD || kind == IPF_WAIT_SLEEP || deadline_ms >= 0 || !obj) ipf__dfs_touch(IPF_PK_OTHER, NULL);
     else dfs_touch_sync(obj);
   }
+  if (ipf__caller_pc) me->pending.pc = ipf__caller_pc;   /* a sleep takes no point first */
   clear_yields_except(me);
   schedule(me);
   int rc = (kind == IPF_WAIT_SLEEP || pred_holds(me)) ? 0 : -ETIMEDOUT;
@@ -718,7 +731,7 @@ void ipf__fault_fired(void) {
 /* ---- reports ------------------------------------------------------------------ */
 
 static void describe(const worker *w, char *b, size_t len) {
-  char on[64];
+  char on[256];
   const char *why = w->wait_reason;
   int o = 0;
   switch (w->state) {
@@ -732,20 +745,20 @@ static void describe(const worker *w, char *b, size_t len) {
       const ipf_mutex_t *m = w->wait_obj;
       int owner = m->owner - 1;
       o = snprintf(b, len, "%s: blocked in ipf_mutex_lock(%s), held by %s", w->name,
-                   m->name ? m->name : ipf__addr_name(m, on, sizeof on),
+                   m->name ? m->name : ipf__name_addr(m, on, sizeof on),
                    owner >= 0 && owner < R.n ? R.t[owner]->name : "nobody");
       break;
     }
     case IPF_WAIT_COND: {
       const ipf_cond_t *c = w->wait_obj;
       o = snprintf(b, len, "%s: blocked in ipf_cond_wait(%s): no thread left to signal it", w->name,
-                   c->name ? c->name : ipf__addr_name(c, on, sizeof on));
+                   c->name ? c->name : ipf__name_addr(c, on, sizeof on));
       break;
     }
     case IPF_WAIT_SEM: {
       const ipf_sem_t *s = w->wait_obj;
       o = snprintf(b, len, "%s: blocked in ipf_sem_wait(%s): value 0, no thread left to post it", w->name,
-                   s->name ? s->name : ipf__addr_name(s, on, sizeof on));
+                   s->name ? s->name : ipf__name_addr(s, on, sizeof on));
       break;
     }
     case IPF_WAIT_JOIN: {
@@ -767,6 +780,12 @@ static void describe(const worker *w, char *b, size_t len) {
     }
     break;
   default: snprintf(b, len, "%s: not started", w->name); return;
+  }
+  /* where in the program the thread's last point was (names.h) */
+  if (w->pending.pc && o > 0 && (size_t)o < len) {
+    char at[256];
+    int k = snprintf(b + o, len - (size_t)o, "; at %s", ipf__name_pc(w->pending.pc, at, sizeof at));
+    if (k > 0) o += k;
   }
   if (why && o > 0 && (size_t)o < len) snprintf(b + o, len - (size_t)o, " — %s", why);
 }
@@ -888,6 +907,7 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
     w->deadline = -1;
     w->wait_reason = NULL;
     w->last_what = NULL;
+    memset(&w->pending, 0, sizeof w->pending);
     w->yielded = 0;
     w->detached = 0;
     w->pending = (ipf__op){ .kind = IPF_PK_SYNC, .obj = w };   /* its start: the create edge */
@@ -927,6 +947,7 @@ pthread_t ipf__thread_pthread(const ipf_thread_t *t) {
 
 int ipf_thread_join(ipf_thread_t *t) {
   if (ipf__world() == IPF_WORLD_CONTROLLED) {
+    IPF_CALLER_SCOPE();
     worker *w = t->slot;
     if (!w) return -EINVAL;
     if (w == self) return -EDEADLK;
@@ -1172,6 +1193,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   m->deadline = -1;
   m->wait_reason = NULL;
   m->last_what = NULL;
+  memset(&m->pending, 0, sizeof m->pending);
   m->yielded = 0;
   m->detached = 0;
   R.main_done = 0;
@@ -1191,7 +1213,10 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   ipf__fault_end();
 
   for (int i = 0; i < R.n; i++) IPF_TSAN_ONLY_ACQUIRE(&R.t[i]->pt);
-  if (R.want_report) thread_report(R.msg, sizeof R.msg, NULL);
+  if (R.want_report) {
+    if (ipf__before_report) ipf__before_report();
+    thread_report(R.msg, sizeof R.msg, NULL);
+  }
   /* Finished workers go back to the pool; the others are abandoned. Last
    * first, so that the next execution's threads get the same workers (and
    * stacks) in creation order: the systematic search compares addresses

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "names.h"
 #include "ipcfault/fault.h"
 
 long ipf__vnow(void);
@@ -30,8 +31,11 @@ static void abs_deadline(struct timespec *ts, long ms) {
   if (ts->tv_nsec >= 1000000000L) { ts->tv_sec++; ts->tv_nsec -= 1000000000L; }
 }
 
+/* A name for trace lines: evaluated on every operation, so only worked out
+ * when a trace is being written. */
 static const char *oname(const void *o, const char *name, char *b, unsigned long n) {
-  return name ? name : ipf__addr_name(o, b, n);
+  if (!ipf__tracing()) return "";
+  return name ? name : ipf__name_addr(o, b, n);
 }
 
 /* ---- mutex ---- */
@@ -58,10 +62,11 @@ static void take(ipf_mutex_t *m) {
 int ipf_mutex_lock(ipf_mutex_t *m) {
   switch (ipf__world()) {
   case IPF_WORLD_CONTROLLED: {
+    IPF_CALLER_SCOPE();
     if (m->owner == me_owner()) return -EDEADLK;
     IPF_POINT_SYNC("ipf_mutex_lock", m);
     take(m);
-    char b[48];
+    char b[160];
     ipf__trace("lock %s", oname(m, m->name, b, sizeof b));
     return 0;
   }
@@ -73,11 +78,12 @@ int ipf_mutex_lock(ipf_mutex_t *m) {
 int ipf_mutex_trylock(ipf_mutex_t *m) {
   switch (ipf__world()) {
   case IPF_WORLD_CONTROLLED: {
+    IPF_CALLER_SCOPE();
     IPF_POINT_SYNC("ipf_mutex_trylock", m);
     if (m->owner) return -EBUSY;
     m->owner = me_owner();
     IPF_HB_ACQUIRE(m);
-    char b[48];
+    char b[160];
     ipf__trace("trylock %s", oname(m, m->name, b, sizeof b));
     return 0;
   }
@@ -89,10 +95,11 @@ int ipf_mutex_trylock(ipf_mutex_t *m) {
 int ipf_mutex_unlock(ipf_mutex_t *m) {
   switch (ipf__world()) {
   case IPF_WORLD_CONTROLLED: {
+    IPF_CALLER_SCOPE();
     if (m->owner != me_owner()) return -EPERM;
     IPF_HB_RELEASE(m);
     m->owner = 0;
-    char b[48];
+    char b[160];
     ipf__trace("unlock %s", oname(m, m->name, b, sizeof b));
     IPF_POINT_SYNC("ipf_mutex_unlock", m);
     return 0;
@@ -124,7 +131,7 @@ static int cond_wait_ms(ipf_cond_t *c, ipf_mutex_t *m, long ms) {
   switch (ipf__world()) {
   case IPF_WORLD_CONTROLLED: {
     if (m->owner != me_owner()) return -EPERM;
-    char b[48];
+    char b[160];
     /* The COND_WAIT fault site, asked while the mutex is still held: a
      * delay there is a slow caller, not a wait that misses a signal sent
      * after the unlock (which pthread_cond_wait's atomic release-and-wait
@@ -170,18 +177,24 @@ static int cond_wait_ms(ipf_cond_t *c, ipf_mutex_t *m, long ms) {
   }
 }
 
-int ipf_cond_wait(ipf_cond_t *c, ipf_mutex_t *m) { return cond_wait_ms(c, m, -1); }
+int ipf_cond_wait(ipf_cond_t *c, ipf_mutex_t *m) {
+  IPF_CALLER_SCOPE();
+  return cond_wait_ms(c, m, -1);
+}
 int ipf_cond_timedwait(ipf_cond_t *c, ipf_mutex_t *m, long ms) {
+  IPF_CALLER_SCOPE();
   return cond_wait_ms(c, m, ms < 0 ? 0 : ms);
 }
 
 int ipf_cond_signal(ipf_cond_t *c) {
   switch (ipf__world()) {
-  case IPF_WORLD_CONTROLLED:
+  case IPF_WORLD_CONTROLLED: {
+    IPF_CALLER_SCOPE();
     IPF_HB_RELEASE(c);
     ipf__cond_wake(c, 0);
     IPF_POINT_SYNC("ipf_cond_signal", c);
     return 0;
+  }
   case IPF_WORLD_CHAOS: ipf__chaos_delay(); /* fall through */
   default: return -pthread_cond_signal(&c->pc);
   }
@@ -189,11 +202,13 @@ int ipf_cond_signal(ipf_cond_t *c) {
 
 int ipf_cond_broadcast(ipf_cond_t *c) {
   switch (ipf__world()) {
-  case IPF_WORLD_CONTROLLED:
+  case IPF_WORLD_CONTROLLED: {
+    IPF_CALLER_SCOPE();
     IPF_HB_RELEASE(c);
     ipf__cond_wake(c, 1);
     IPF_POINT_SYNC("ipf_cond_broadcast", c);
     return 0;
+  }
   case IPF_WORLD_CHAOS: ipf__chaos_delay(); /* fall through */
   default: return -pthread_cond_broadcast(&c->pc);
   }
@@ -224,7 +239,7 @@ static int sem_wait_ms(ipf_sem_t *s, long ms, int try) {
     int rc = 0;
     if (try) rc = s->value > 0 ? 0 : -EAGAIN;
     else while (s->value == 0 && rc == 0) rc = ipf__block(IPF_WAIT_SEM, s, 0, ms);
-    char b[48];
+    char b[160];
     if (rc == 0) {
       s->value--;
       IPF_HB_ACQUIRE(s);
@@ -250,16 +265,17 @@ static int sem_wait_ms(ipf_sem_t *s, long ms, int try) {
   }
 }
 
-int ipf_sem_wait(ipf_sem_t *s) { return sem_wait_ms(s, -1, 0); }
-int ipf_sem_trywait(ipf_sem_t *s) { return sem_wait_ms(s, -1, 1); }
-int ipf_sem_timedwait(ipf_sem_t *s, long ms) { return sem_wait_ms(s, ms < 0 ? 0 : ms, 0); }
+int ipf_sem_wait(ipf_sem_t *s) { IPF_CALLER_SCOPE(); return sem_wait_ms(s, -1, 0); }
+int ipf_sem_trywait(ipf_sem_t *s) { IPF_CALLER_SCOPE(); return sem_wait_ms(s, -1, 1); }
+int ipf_sem_timedwait(ipf_sem_t *s, long ms) { IPF_CALLER_SCOPE(); return sem_wait_ms(s, ms < 0 ? 0 : ms, 0); }
 
 int ipf_sem_post(ipf_sem_t *s) {
   switch (ipf__world()) {
   case IPF_WORLD_CONTROLLED: {
+    IPF_CALLER_SCOPE();
     IPF_HB_RELEASE(s);
     s->value++;
-    char b[48];
+    char b[160];
     ipf__trace("sem_post %s (now %ld)", oname(s, s->name, b, sizeof b), s->value);
     IPF_POINT_SYNC("ipf_sem_post", s);
     return 0;
@@ -278,7 +294,7 @@ int ipf_sem_post(ipf_sem_t *s) {
 
 void ipf_yield(void) {
   switch (ipf__world()) {
-  case IPF_WORLD_CONTROLLED: ipf__yield_point(); break;
+  case IPF_WORLD_CONTROLLED: { IPF_CALLER_SCOPE(); ipf__yield_point(); break; }
   case IPF_WORLD_CHAOS: ipf__chaos_delay(); sched_yield(); break;
   default: sched_yield(); break;
   }
@@ -287,10 +303,12 @@ void ipf_yield(void) {
 void ipf_sleep(long ms) {
   if (ms < 0) ms = 0;
   switch (ipf__world()) {
-  case IPF_WORLD_CONTROLLED:
+  case IPF_WORLD_CONTROLLED: {
+    IPF_CALLER_SCOPE();
     ipf__trace("sleep %ld ms", ms);
     ipf__block(IPF_WAIT_SLEEP, NULL, 0, ms);
     break;
+  }
   case IPF_WORLD_CHAOS: {
     /* chaos and plain runs compress time 100x: the order of events is what
      * the scenario is about, not the wall clock */
