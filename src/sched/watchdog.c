@@ -3,14 +3,14 @@
  * see, a long computation, a blocking call the kit does not intercept).
  *
  * DESIGN. The controller (the unmanaged thread in ipf_exec) used to sleep
- * until the run ended. With the watchdog it wakes every period (default
- * 5 ms; ipf_config.stall_ms, or $IPCFAULT_STALL_MS, 0 = off) four times a
- * period and reads two words the scheduler keeps anyway: which thread holds
- * the token and how many scheduling points the run has taken. When neither
- * changed while the running thread burnt half a period of its own CPU time
- * (not wall time: on a loaded machine a thread may wait for a CPU), it is
- * stalled: the controller sends it the
- * kit's real-time signal (IPF_STALL_SIG, SIGRTMAX-2) with pthread_kill. The
+ * until the run ended. With the watchdog it wakes four times a period
+ * (default 5 ms; ipf_config.stall_ms, or $IPCFAULT_STALL_MS, 0 = off) and
+ * reads two words the scheduler keeps anyway: which thread holds the token
+ * and how many scheduling points the run has taken. When neither changed
+ * while the running thread burnt half a period of its own CPU time (not
+ * wall time: on a loaded machine a thread may wait for a CPU), it is
+ * stalled: the controller sends it the kit's real-time signal
+ * (ipf__stall_sig(), SIGRTMAX-2) with pthread_kill. The
  * handler runs on the stalled thread, reads its PC from the ucontext and
  *  - defers (returns at once) when the thread is inside the kit
  *    (ipf__pt_guard, or the PC is in the kit's own shared object) or in the
