@@ -239,6 +239,7 @@ static _Atomic uint32_t reclaimed;   /* futex word: the unwound worker is home *
 
 static void *worker_main(void *p) {
   self = p;
+  ipf__wd_thread_start();             /* the stall signal, whatever its creator's mask */
   if (sigsetjmp(((worker *)p)->home, 1)) {
     /* Back from an abandoned execution (reclaim): forget its thread-local
      * state, tell the controller, and wait in the pool like any worker. */
@@ -255,7 +256,6 @@ static void *worker_main(void *p) {
     IPF_HB_ACQUIRE(w);                /* the creator's writes before create */
     ipf__pt_guard = 0;                /* the thread's function is the program's code,
                                          whatever this worker ran before (exec.h) */
-    ipf__wd_thread_start();
     w->fn(w->arg);
     thread_finish(w);
   }
