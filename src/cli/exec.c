@@ -326,6 +326,7 @@ static int run_one(struct server *s, double timeout, const char *prog, const int
              timeout, more);
   } else if (__atomic_load_n(&s->shm->reported, __ATOMIC_ACQUIRE)) {
     o->verdict = s->shm->verdict;
+    o->wall_cut = s->shm->wall_cut;          /* the execution's own --timeout report */
     snprintf(o->kind, sizeof o->kind, "%s", s->shm->kind);
     snprintf(o->message, sizeof o->message, "%s", s->shm->message);
     if (o->verdict == IPF_VERDICT_BUG && *tail) strncat(o->message, more, sizeof o->message - strlen(o->message) - 1);

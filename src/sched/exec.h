@@ -73,6 +73,7 @@ struct ipf_exec_shm {
   ipf_event tev[IPF_EXEC_TRACE_CAP];
   long timeout_ms;              /* request: the wall-clock bound (--timeout), 0 = none */
   volatile int inexact;         /* result: a stall preemption happened (not exactly replayable) */
+  int wall_cut;                 /* result: the execution ended itself at the --timeout bound */
   volatile size_t mlen;
   uint32_t mirror[IPF_EXEC_MIRROR_CAP];
   char schedule[IPF_EXEC_SCHED_CAP];   /* replay: the schedule string */

@@ -82,6 +82,7 @@ static void on_fatal(int sig) {
 static __attribute__((noreturn)) void report(int verdict, const char *kind, const char *msg) {
   publish();
   shm->verdict = verdict;
+  shm->wall_cut = ipf__wd_wall_hit;
   snprintf(shm->kind, sizeof shm->kind, "%s", kind);
   snprintf(shm->message, sizeof shm->message, "%s", msg);
   __atomic_store_n(&shm->reported, 1, __ATOMIC_RELEASE);
@@ -119,6 +120,7 @@ static __attribute__((noreturn)) void child(void) {
   shm->reported = 0;
   shm->mlen = 0;
   shm->inexact = 0;
+  shm->wall_cut = 0;
   ipf__exec_stepc = &shm->steps;
   /* the stall watchdog (watchdog.c): the command's --timeout, and where to
    * say that a stall preemption made the execution inexact */

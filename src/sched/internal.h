@@ -81,6 +81,7 @@ void ipf__wd_mark_inexact(void);
 int ipf__stall_sig(void);
 int ipf__real_sigaction(int sig, const struct sigaction *sa, struct sigaction *old);
 extern long ipf__wd_wall_ms;
+extern int ipf__wd_wall_hit;        /* ipf__wd_wait returned 1 */
 extern volatile int *ipf__wd_inexact_out;
 extern __thread int ipf__pt_guard __attribute__((tls_model("initial-exec")));
 /* The scheduler's side (sched.c). probe: the running thread (an identity,

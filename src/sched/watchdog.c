@@ -56,6 +56,7 @@
 #include "internal.h"
 
 long ipf__wd_wall_ms;
+int ipf__wd_wall_hit;
 volatile int *ipf__wd_inexact_out;
 
 /* What the controller asks of the handler (one request at a time). */
@@ -279,7 +280,9 @@ int ipf__wd_wait(_Atomic uint32_t *done, long period_ms) {
       nanosleep(&ms, NULL);
     }
   }
-  return atomic_load_explicit(done, memory_order_acquire) ? 0 : 1;
+  if (atomic_load_explicit(done, memory_order_acquire)) return 0;
+  ipf__wd_wall_hit = 1;
+  return 1;
 }
 
 void ipf__wd_mark_inexact(void) {
