@@ -81,6 +81,10 @@ typedef struct ipf_config {
   int dfs_bound_exact;
   int dfs_max_faults;
   int dfs_reduction;
+  /* Stall watchdog period in ms (controlled mode): a thread that takes no
+   * scheduling point for that long is preempted from a signal handler (see
+   * ipf_result.inexact). 0: $IPCFAULT_STALL_MS, else 5; < 0: off. */
+  long stall_ms;
 } ipf_config;
 
 /* Fill cfg with defaults: controlled, random, seed 1, depth 3, 100000 steps. */
@@ -101,8 +105,11 @@ typedef struct ipf_result {
   char *schedule;           /* malloc'd schedule string (controlled mode) */
   long steps;               /* scheduling points taken */
   long preemptions;         /* switches away from a thread that could go on */
+  long stalls;              /* of which by the stall watchdog (a thread with no scheduling point) */
+  int inexact;              /* 1: a stall preemption cut a thread where the kit does not control:
+                               the schedule may not replay exactly ("replayable": false) */
   int nthreads;
-  char thread_names[64][32];
+  char (*thread_names)[32]; /* malloc'd: nthreads names (NULL outside controlled mode) */
   ipf_event *events; size_t nevents;   /* when cfg.trace */
 } ipf_result;
 

@@ -266,6 +266,7 @@ struct outcome {
   long steps;
   size_t ndec;
   int wall_cut;              /* ended by --timeout, not by the program or the kit */
+  int inexact;               /* a stall preemption: not exactly replayable */
 };
 
 static const char *signame(int sig) {
@@ -289,12 +290,15 @@ static int run_one(struct server *s, double timeout, const char *prog, const int
   s->shm->reported = 0;
   s->shm->mlen = 0;
   s->shm->steps = 0;
+  /* the execution reports a --timeout hang itself, naming where each
+   * thread was (src/sched/watchdog.c); killing it is the fallback */
+  s->shm->timeout_ms = (long)(timeout * 1000);
   if (ftruncate(s->err, 0) < 0 || lseek(s->err, 0, SEEK_SET) < 0) die("stderr capture: %s", strerror(errno));
   uint32_t cmd = 1;
   if (write(s->ctl, &cmd, 4) != 4) die("the forkserver of %s is gone", prog);
   int32_t pid, status;
   if (read_full(s->st, &pid, 4, 10000) < 0 || pid < 0) die("the forkserver of %s could not fork", prog);
-  int rc = read_full(s->st, &status, 4, (int)(timeout * 1000));
+  int rc = read_full(s->st, &status, 4, (int)(timeout * 1000) + 3000);
   int timed_out = 0;
   if (rc == -ETIMEDOUT) {
     timed_out = 1;
@@ -303,6 +307,7 @@ static int run_one(struct server *s, double timeout, const char *prog, const int
   }
   if (rc < 0) die("the forkserver of %s is gone: %s", prog, read_errtail(s->err));
   o->steps = s->shm->steps;
+  o->inexact = s->shm->inexact;
   o->ndec = s->shm->mlen < IPF_EXEC_MIRROR_CAP ? s->shm->mlen : IPF_EXEC_MIRROR_CAP;
   const char *tail = read_errtail(s->err);
   const char *san;
@@ -321,6 +326,7 @@ static int run_one(struct server *s, double timeout, const char *prog, const int
              timeout, more);
   } else if (__atomic_load_n(&s->shm->reported, __ATOMIC_ACQUIRE)) {
     o->verdict = s->shm->verdict;
+    o->wall_cut = s->shm->wall_cut;          /* the execution's own --timeout report */
     snprintf(o->kind, sizeof o->kind, "%s", s->shm->kind);
     snprintf(o->message, sizeof o->message, "%s", s->shm->message);
     if (o->verdict == IPF_VERDICT_BUG && *tail) strncat(o->message, more, sizeof o->message - strlen(o->message) - 1);
@@ -633,7 +639,7 @@ int ipf__cmd_exec(int argc, char **argv) {
   tr.message[sizeof tr.message - 1] = 0;
   tr.steps = o.steps;
   tr.nthreads = shm->tnthreads;
-  memcpy(tr.thread_names, shm->tnames, sizeof tr.thread_names);
+  tr.thread_names = shm->tnames;                             /* the page's, not freed */
   tr.events = shm->tnev ? shm->tev : NULL;
   tr.nevents = shm->tnev;
   int html_failed = 0;
@@ -680,6 +686,7 @@ int ipf__cmd_exec(int argc, char **argv) {
     printf(",\"steps\":%ld,\"executions\":%ld,\"executions_per_second\":%.1f,\"plan\":", o.steps, execs,
            secs > 0 ? execs / secs : 0.0);
     ipf__json_str(stdout, ptext);
+    printf(",\"replayable\":%s", o.inexact ? "false" : "true");
     printf(",\"clean_error\":null,\"faults\":{");
     for (int i = 0, k = 0; i < IPF_SITE_COUNT; i++)
       if (fcalls[i] || ffired[i])
@@ -708,6 +715,9 @@ int ipf__cmd_exec(int argc, char **argv) {
       else printf("BUG in %s after %ld execution%s (%s, controlled mode)\n", name, execs, execs == 1 ? "" : "s",
                   strategy_name(cfg.strategy));
       printf("%s\n", o.message);
+      if (o.inexact)
+        printf("(not exactly replayable: the stall watchdog preempted a thread with no scheduling point, "
+               "where the kit does not control the cut)\n");
     } else if (schedule) {
       printf("ok: %s: the schedule ran to the end without a bug%s\n", name,
              cut ? " (it was recorded as a wall-clock hang: this replay did not reproduce it)" : "");

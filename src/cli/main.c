@@ -760,6 +760,7 @@ static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_r
   ipf__json_str(stdout, r->schedule ? r->schedule : "");
   printf(",\"steps\":%ld,\"executions\":%ld,\"executions_per_second\":%.1f", r->steps, executions,
          secs > 0 ? executions / secs : 0.0);
+  printf(",\"replayable\":%s", r->inexact ? "false" : "true");
   char *pt = NULL;
   if (plan) pt = ipf_plan_format(plan);
   else if (sc->plan) {
@@ -795,6 +796,9 @@ static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_r
 
 static void print_account(const ipf_scenario *sc, const ipf_result *r) {
   printf("%s: %s\n", sc->name, r->message);
+  if (r->inexact)
+    printf("(not exactly replayable: the stall watchdog preempted a thread with no scheduling point, "
+           "where the kit does not control the cut)\n");
 }
 
 /* Re-run a found bug from its schedule with tracing on, for the account. */

@@ -38,6 +38,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -554,5 +555,48 @@ API void *_Znam(size_t n) {
   void *p = get__Znam()(n);
   if (EMU()) ipf__heap_alloc(p, n, (uintptr_t)PC());
   return p;
+}
+
+/* ---- signals: the stall watchdog's signal stays the kit's ------------------------- */
+/* In an execution the program may neither block IPF_STALL_SIG (sigprocmask,
+ * pthread_sigmask: the signal is taken out of the set) nor replace its
+ * handler (sigaction, signal: accepted and ignored), or a spin could no
+ * longer be preempted (src/sched/watchdog.c). */
+
+REAL(int, sigaction, (int, const struct sigaction *, struct sigaction *))
+int ipf__real_sigaction(int sig, const struct sigaction *sa, struct sigaction *old) {
+  return get_sigaction()(sig, sa, old);
+}
+API int sigaction(int sig, const struct sigaction *sa, struct sigaction *old) {
+  if (ipf__exec_active && sig == ipf__stall_sig()) {
+    if (old) memset(old, 0, sizeof *old);
+    return 0;
+  }
+  return get_sigaction()(sig, sa, old);
+}
+
+REAL(sighandler_t, signal, (int, sighandler_t))
+API sighandler_t signal(int sig, sighandler_t h) {
+  if (ipf__exec_active && sig == ipf__stall_sig()) return SIG_DFL;
+  return get_signal()(sig, h);
+}
+
+static const sigset_t *keep_stall_sig(int how, const sigset_t *set, sigset_t *copy) {
+  if (!ipf__exec_active || !set || how == SIG_UNBLOCK || !sigismember(set, ipf__stall_sig())) return set;
+  *copy = *set;
+  sigdelset(copy, ipf__stall_sig());
+  return copy;
+}
+
+REAL(int, sigprocmask, (int, const sigset_t *, sigset_t *))
+API int sigprocmask(int how, const sigset_t *set, sigset_t *old) {
+  sigset_t c;
+  return get_sigprocmask()(how, keep_stall_sig(how, set, &c), old);
+}
+
+REAL(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))
+API int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
+  sigset_t c;
+  return get_pthread_sigmask()(how, keep_stall_sig(how, set, &c), old);
 }
 #endif

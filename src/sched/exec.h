@@ -71,6 +71,9 @@ struct ipf_exec_shm {
   char tnames[64][32];
   size_t tnev, tfirst;          /* events kept; index of the first one */
   ipf_event tev[IPF_EXEC_TRACE_CAP];
+  long timeout_ms;              /* request: the wall-clock bound (--timeout), 0 = none */
+  volatile int inexact;         /* result: a stall preemption happened (not exactly replayable) */
+  int wall_cut;                 /* result: the execution ended itself at the --timeout bound */
   volatile size_t mlen;
   uint32_t mirror[IPF_EXEC_MIRROR_CAP];
   char schedule[IPF_EXEC_SCHED_CAP];   /* replay: the schedule string */

@@ -64,7 +64,7 @@ static void publish(void) {
   memset(&r, 0, sizeof r);
   ipf__trace_now(&r);
   shm->tnthreads = r.nthreads < 64 ? r.nthreads : 64;
-  memcpy(shm->tnames, r.thread_names, sizeof shm->tnames);
+  memcpy(shm->tnames, r.thread_names, (size_t)shm->tnthreads * sizeof shm->tnames[0]);
   size_t from = r.nevents > IPF_EXEC_TRACE_CAP ? r.nevents - IPF_EXEC_TRACE_CAP : 0;
   if (r.events) memcpy(shm->tev, r.events + from, (r.nevents - from) * sizeof *shm->tev);
   shm->tfirst = from;
@@ -82,6 +82,7 @@ static void on_fatal(int sig) {
 static __attribute__((noreturn)) void report(int verdict, const char *kind, const char *msg) {
   publish();
   shm->verdict = verdict;
+  shm->wall_cut = ipf__wd_wall_hit;
   snprintf(shm->kind, sizeof shm->kind, "%s", kind);
   snprintf(shm->message, sizeof shm->message, "%s", msg);
   __atomic_store_n(&shm->reported, 1, __ATOMIC_RELEASE);
@@ -118,8 +119,14 @@ static __attribute__((noreturn)) void child(void) {
   shm->steps = 0;
   shm->reported = 0;
   shm->mlen = 0;
+  shm->inexact = 0;
+  shm->wall_cut = 0;
   ipf__exec_stepc = &shm->steps;
   ipf__heap_begin();
+  /* the stall watchdog (watchdog.c): the command's --timeout, and where to
+   * say that a stall preemption made the execution inexact */
+  ipf__wd_wall_ms = shm->timeout_ms;
+  ipf__wd_inexact_out = &shm->inexact;
 
   ipf_config cfg;
   ipf_config_init(&cfg);
@@ -150,6 +157,7 @@ static __attribute__((noreturn)) void child(void) {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &user_mask);
+  sigdelset(&user_mask, ipf__stall_sig());   /* the kit's: never blocked in managed threads */
   ipf__worker_stack = 8u << 20;       /* what main and a pthread would get */
   ipf__exec_active = 1;
   ipf_result res;
@@ -176,6 +184,7 @@ int ipf__exec_main(ipf_main_fn m, int argc, char **argv, char **envp) {
   user_envp = envp;
   ipf__sym_init();                     /* once, inherited by every execution */
   ipf__heap_prepare();
+  ipf__wd_prepare();                   /* the stall watchdog's handler, likewise */
   fflush(NULL);
   uint32_t hello = IPF_EXEC_MAGIC;
   if (write(IPF_EXEC_ST_FD, &hello, 4) != 4) _exit(125);

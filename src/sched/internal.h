@@ -6,7 +6,10 @@
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
 
-#define IPF_MAX_THREADS 64
+/* Threads of one execution at most. The scheduler's tables grow as needed;
+ * this bound remains for the side tables indexed by thread id (src/io, the
+ * mq mechanism). Exceeding it ends the execution with a tool error. */
+#define IPF_MAX_THREADS 4096
 
 /* What a blocked thread waits for; the scheduler evaluates the predicate. */
 enum ipf__wait {
@@ -66,6 +69,34 @@ void ipf__thread_detached(const ipf_thread_t *t);
  * process, counting from 1: what the pthread emulation's side table is
  * valid for (executions follow one another in a scenario binary). */
 extern unsigned long ipf__exec_gen;
+
+/* ---- the stall watchdog (src/sched/watchdog.c) ------------------------------
+ * The controller waits for the run's end with ipf__wd_wait, which wakes
+ * every period (ms; 0 = no watchdog) and signals a running thread that took
+ * no scheduling point for a whole period. Returns 1 when the exec-mode wall
+ * bound (ipf__wd_wall_ms, 0 = none) passed first. */
+#include <pthread.h>
+#include <signal.h>
+int ipf__wd_wait(_Atomic uint32_t *done, long period_ms);
+long ipf__wd_period(const ipf_config *cfg);
+void ipf__wd_thread_start(void);
+void ipf__wd_prepare(void);
+void ipf__wd_mark_inexact(void);
+int ipf__stall_sig(void);
+int ipf__real_sigaction(int sig, const struct sigaction *sa, struct sigaction *old);
+extern long ipf__wd_wall_ms;
+extern int ipf__wd_wall_hit;        /* ipf__wd_wait returned 1 */
+extern volatile int *ipf__wd_inexact_out;
+extern __thread int ipf__pt_guard __attribute__((tls_model("initial-exec")));
+/* The scheduler's side (sched.c). probe: the running thread (an identity,
+ * 0 = none) and the run's step count, read racily by the controller.
+ * stall_at: on the signalled thread, in the handler; seen is the step count
+ * the controller saw. how: PREEMPT (park here, run another), DEFER (only
+ * note the PC: the thread is in libc or in the kit), SAMPLE (note the PC
+ * for a --timeout report). */
+enum { IPF_STALL_PREEMPT, IPF_STALL_DEFER, IPF_STALL_SAMPLE };
+uintptr_t ipf__sched_probe(pthread_t *pt, long *steps);
+void ipf__stall_at(long seen, uintptr_t pc, uint64_t regs, int how);
 
 /* Close the fds that abandoned threads of the execution just ended still
  * hold (src/io/io.c). */

@@ -32,8 +32,9 @@
  * twice by its owner deadlocks (and the scheduler reports it), an
  * error-checking one returns EDEADLK, unlock by a non-owner is EPERM for
  * error-checking and recursive mutexes; rwlocks prefer readers; timed waits
- * convert the absolute deadline to virtual milliseconds and time out only
- * when no other thread can run.
+ * convert the absolute deadline to virtual milliseconds and time out when
+ * no other thread can run or, for mutexes, condition variables and
+ * semaphores, whenever the choice stream says so (sched.c, timeout_now).
  *
  * Only one managed thread runs at a time, so nothing here needs a lock.
  */
@@ -222,8 +223,12 @@ typedef struct pthr {
   jmp_buf jb;
 } pthr;
 
-static pthr thr[IPF_MAX_THREADS];
-static int nthr = 1;                  /* thr[0]: main */
+/* The program's threads, thr[0] main. Each record stays where it is (the
+ * scheduler's thread holds a pointer to it); the array of pointers grows,
+ * and the records of an earlier execution are reused. */
+static pthr **thr;
+static int nthr = 1, nalloc = 1, thrcap;
+static pthr main_thr;
 static unsigned long thr_gen;         /* the execution thr[] describes */
 static __thread pthr *me_thr_;        /* valid in execution me_gen only */
 static __thread unsigned long me_gen;
@@ -236,6 +241,25 @@ static void thr_sync(void) {
  * in this execution (a scenario's main, a worker reused from an earlier one). */
 static pthr *me_thr(void) { return me_gen == ipf__exec_gen ? me_thr_ : NULL; }
 static void set_me(pthr *t) { me_thr_ = t; me_gen = ipf__exec_gen; }
+
+/* A cleared record for the next thread, NULL when out of memory. */
+static pthr *new_thr(void) {
+  if (nthr >= thrcap) {
+    int cap = thrcap ? 2 * thrcap : 64;
+    pthr **t = realloc(thr, (size_t)cap * sizeof *t);
+    if (!t) return NULL;
+    if (!thr) t[0] = &main_thr;
+    thr = t;
+    thrcap = cap;
+  }
+  if (nthr == nalloc) {
+    if (!(thr[nthr] = malloc(sizeof *thr[nthr]))) return NULL;
+    nalloc++;
+  }
+  pthr *t = thr[nthr++];
+  memset(t, 0, sizeof *t);
+  return t;
+}
 
 static void tramp(void *p) {
   pthr *t = p;
@@ -252,9 +276,8 @@ static void tramp(void *p) {
 int ipf__pt_create(pthread_t *out, const pthread_attr_t *attr, void *(*fn)(void *), void *arg) {
   STEP();
   thr_sync();
-  if (nthr >= IPF_MAX_THREADS) return EAGAIN;
-  pthr *t = &thr[nthr++];
-  memset(t, 0, sizeof *t);
+  pthr *t = new_thr();
+  if (!t) return EAGAIN;
   t->fn = fn;
   t->arg = arg;
   int ds = PTHREAD_CREATE_JOINABLE;
@@ -274,7 +297,7 @@ int ipf__pt_create(pthread_t *out, const pthread_attr_t *attr, void *(*fn)(void 
 static pthr *find_thr(pthread_t pt) {
   thr_sync();
   for (int i = 1; i < nthr; i++)
-    if (pthread_equal(thr[i].pt, pt) && !thr[i].joined) return &thr[i];
+    if (pthread_equal(thr[i]->pt, pt) && !thr[i]->joined) return thr[i];
   return NULL;
 }
 
@@ -314,13 +337,13 @@ void ipf__pt_exit(void *ret) {
 static int others_done(const void *unused) {
   (void)unused;
   thr_sync();
-  for (int i = 1; i < nthr; i++) if (!thr[i].finished) return 0;
+  for (int i = 1; i < nthr; i++) if (!thr[i]->finished) return 0;
   return 1;
 }
 
 void ipf__pt_run_main(ipf_main_fn m, int argc, char **argv, char **envp) {
   thr_sync();
-  pthr *t = &thr[0];
+  pthr *t = &main_thr;
   set_me(t);
   t->pt = pthread_self();
   if (setjmp(t->jb) == 0) exit(m(argc, argv, envp));

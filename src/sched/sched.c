@@ -12,8 +12,18 @@
  * records what it waits for (mutex, condition, semaphore, join, sleep, fd or a
  * predicate) and the scheduler evaluates that predicate when it chooses the
  * next thread. So "nobody can run" is a fact the scheduler sees: a deadlock,
- * reported with who waits on what. Sleeps and timed waits use virtual time,
- * advanced only when no thread can run.
+ * reported with who waits on what. Sleeps and timed waits use virtual time:
+ * it advances when no thread can run, or when the choice stream lets the
+ * earliest timed wait on a sync object time out while others still run
+ * (timeout_now), always to that deadline, so time stays monotonic and a
+ * shorter deadline never fires after a longer one.
+ *
+ * Fairness: PCT's fixed priorities can starve the one thread that would end
+ * another's polling loop; past a bound of 4k + 1000 steps (k: PCT's step
+ * estimate) PCT schedules round-robin. A thread that runs without taking any
+ * point (a spin on a plain flag) is preempted by the stall watchdog
+ * (watchdog.c, ipf__stall_at) and sits out STALL_WINDOW points of the
+ * others; a livelock is every runnable thread stalled blind.
  *
  * Every decision with more than one option (which thread runs, which waiter a
  * signal wakes, whether a fault fires) is drawn through one function and
@@ -71,6 +81,7 @@
 #include "dfs.h"
 #include "names.h"
 #include "../fault/internal.h"
+#include "names.h"
 
 void (*ipf__before_report)(void);
 
@@ -97,6 +108,14 @@ typedef struct worker {
   ipf__op pending;            /* the operation announced at its last point (point.h) */
   long prio;                  /* PCT priority */
   int detached;               /* pthread_detach'ed (exec.h): main's return waits for it */
+  /* stall watchdog (watchdog.c): preempted without a point, at stall_pc */
+  int stalled;
+  long stall_ord;             /* ordinary points of the run when it was */
+  int from_stall;             /* it runs on from a stall preemption, not from a point */
+  long blind;                 /* progress epoch of a stall with nothing done since the last one, or -1 */
+  uintptr_t stall_pc;
+  uint64_t stall_regs;        /* hash of the registers there, but the PC and flags */
+  long nstalls;
   struct worker *next_free;
   sigjmp_buf home;            /* worker_main's loop: where reclaim unwinds to */
   _Atomic int unwind;         /* set by the controller: leave the abandoned execution */
@@ -108,8 +127,8 @@ static struct {
   int main_done;              /* main returned; detached threads still run */
   const ipf_scenario *sc;
   ipf_config cfg;
-  worker *t[IPF_MAX_THREADS];
-  int n;
+  worker **t;                 /* the run's threads, R.n of them (grown as needed) */
+  int n, tcap;
   long steps;
   long preemptions;
   long vnow;
@@ -117,6 +136,7 @@ static struct {
   /* PCT */
   long pct_change[16];
   int pct_nchange;
+  long pct_fair_after;        /* steps of priority scheduling before fair round-robin */
   /* RR */
   int rr_quantum, rr_left;
   /* decisions: recorded, and the replayed stream */
@@ -151,6 +171,25 @@ static struct {
   int kind;
 } C;
 
+/* Per-decision scratch arrays of R.tcap entries (pick, cond_wake): only the
+ * thread holding the token uses them. */
+static worker **scratch_c, **scratch_d;
+
+/* The stall watchdog's view of the run (kept out of R): who holds the token
+ * (read by the controller), how many steps were watchdog preemptions (the
+ * others are "ordinary" points), whether a preemption made the execution
+ * inexact, and the livelocked thread. */
+static struct {
+  _Atomic(worker *) running;
+  long wd_steps;
+  long progress;              /* stalls that ended a stretch begun at a point (or start) */
+  int inexact;
+  worker *livelock;
+} S;
+/* A stalled thread sits out this many ordinary points of the others before
+ * it is a candidate again (it stalls anew if its partner is not done). */
+#define STALL_WINDOW 64
+
 static worker *free_workers;
 static int pool_cpu = -1;
 /* Stack size of new workers. exec mode (src/sched/pthread.c) raises it to
@@ -180,6 +219,7 @@ static void switch_to(worker *me, worker *next) {
    * what it did before the controller reads the run's state. No other
    * thread acquires it, so no edge between the program's threads appears. */
   IPF_TSAN_ONLY_RELEASE(&me->pt);    /* a sync object of its own: not the create/join one */
+  atomic_store_explicit(&S.running, next, memory_order_relaxed);
   atomic_store_explicit(&me->go, 0, memory_order_relaxed);
   atomic_store_explicit(&next->go, 1, memory_order_release);
   futex_wake(&next->go);
@@ -201,6 +241,7 @@ static _Atomic uint32_t reclaimed;   /* futex word: the unwound worker is home *
 
 static void *worker_main(void *p) {
   self = p;
+  ipf__wd_thread_start();             /* the stall signal, whatever its creator's mask */
   if (sigsetjmp(((worker *)p)->home, 1)) {
     /* Back from an abandoned execution (reclaim): forget its thread-local
      * state, tell the controller, and wait in the pool like any worker. */
@@ -239,8 +280,27 @@ static worker *get_worker(void) {
   pthread_attr_setaffinity_np(&a, sizeof set, &set);
   int rc = pthread_create(&w->pt, &a, worker_main, w);
   pthread_attr_destroy(&a);
-  if (rc) { free(w); return NULL; }
+  if (rc) { free(w); errno = rc; return NULL; }
   return w;
+}
+
+/* Make room for one more thread of the run: R.t and the scratch arrays grow
+ * together (doubling), so a run's thread count is bounded by IPF_MAX_THREADS
+ * only. 0 or -ENOMEM. */
+static int room_for_thread(void) {
+  if (R.n < R.tcap) return 0;
+  int cap = R.tcap ? 2 * R.tcap : 64;
+  worker **t = realloc(R.t, (size_t)cap * sizeof *t);
+  if (!t) return -ENOMEM;
+  R.t = t;
+  worker **c = realloc(scratch_c, (size_t)cap * sizeof *c);
+  if (!c) return -ENOMEM;
+  scratch_c = c;
+  worker **d = realloc(scratch_d, (size_t)cap * sizeof *d);
+  if (!d) return -ENOMEM;
+  scratch_d = d;
+  R.tcap = cap;
+  return 0;
 }
 
 /* ---- run state helpers --------------------------------------------------- */
@@ -450,13 +510,52 @@ static int enabled(const worker *w) {
 }
 
 static const void *dfs_key(const void *sync);
+/* Timeouts as choices (README, "Virtual time"): while some thread can run
+ * and another is in a timed wait, "the earliest timed wait times out now"
+ * is a decision, taken with odds 1 in IPF_TIMEOUT_ODDS by random and PCT,
+ * at seed-dependent steps by round-robin, never by the bytes strategy (a
+ * fuzzer's findings keep their meaning), and replayed like any other.
+ * Offered for the timed waits on sync objects (condition variable,
+ * semaphore, mutex), where a timeout is how a program polls. Not offered:
+ * sleeps (a sleep that ends early is not a sleep) and io waits (a timed
+ * accept, connect or FIFO open, ipf_wait_fd), whose timeout is a give-up
+ * bound: those still time out only when nothing else can run. */
+static int timeout_may_fire(const worker *w) {
+  return w->wait_kind == IPF_WAIT_COND || w->wait_kind == IPF_WAIT_SEM || w->wait_kind == IPF_WAIT_MUTEX;
+}
+#define IPF_TIMEOUT_ODDS 8
+static int timeout_now(worker *me) {
+  uint32_t v;
+  switch (R.cfg.strategy) {
+  case IPF_STRAT_REPLAY: v = replay_next(me, 2); break;
+  case IPF_STRAT_RR: v = ((uint64_t)R.steps + R.cfg.seed / 64) % IPF_TIMEOUT_ODDS == IPF_TIMEOUT_ODDS - 1; break;
+  case IPF_STRAT_BYTES: v = 0; break;
+  case IPF_STRAT_DFS: v = ipf__dfs_value(2); break;          /* both ways, as any decision */
+  default: v = ipf__mix(&R.rng) % IPF_TIMEOUT_ODDS == 0; break;
+  }
+  record(v);
+  return (int)v;
+}
 
 static uint32_t strategy_pick(worker *me, worker **c, int n) {
   if (n == 1 && R.cfg.strategy != IPF_STRAT_DFS) return 0;
   uint32_t v = 0;
   switch (R.cfg.strategy) {
   case IPF_STRAT_PCT: {
-    for (int i = 1; i < n; i++) if (c[i]->prio > c[v]->prio) v = (uint32_t)i;
+    if (R.steps > R.pct_fair_after) {
+      /* Fair PCT: past the bound, round-robin among the candidates (the
+       * next id after me, cyclically), so a thread that PCT's fixed
+       * priorities starved (the one that would end a polling loop) runs
+       * within n steps. */
+      int lo = 0, hi = -1;
+      for (int i = 0; i < n; i++) {
+        if (c[i]->id < c[lo]->id) lo = i;
+        if (c[i]->id > me->id && (hi < 0 || c[i]->id < c[hi]->id)) hi = i;
+      }
+      v = (uint32_t)(hi >= 0 ? hi : lo);
+    } else {
+      for (int i = 1; i < n; i++) if (c[i]->prio > c[v]->prio) v = (uint32_t)i;
+    }
     record(v);
     return v;
   }
@@ -512,11 +611,22 @@ static void note_switch(const worker *from, const worker *to) {
 /* Choose the next thread, advancing virtual time if nobody can run now.
  * NULL: nobody can run at all. */
 static worker *pick(worker *me) {
-  worker *c[IPF_MAX_THREADS];
+  worker **c = scratch_c;
   int n;
   for (;;) {
     n = 0;
-    for (int i = 0; i < R.n; i++) if (enabled(R.t[i])) c[n++] = R.t[i];
+    long tdl = -1;              /* the earliest deadline of a timed wait not yet over */
+    for (int i = 0; i < R.n; i++) {
+      worker *w = R.t[i];
+      if (enabled(w)) c[n++] = w;
+      else if (w->state == W_BLOCKED && w->deadline >= 0 && timeout_may_fire(w) &&
+               (tdl < 0 || w->deadline < tdl))
+        tdl = w->deadline;
+    }
+    if (n && tdl >= 0 && timeout_now(me)) {
+      R.vnow = tdl;             /* every deadline up to it is over now, the shorter ones too */
+      continue;
+    }
     if (n) break;
     long dl = -1;
     for (int i = 0; i < R.n; i++) {
@@ -527,10 +637,15 @@ static worker *pick(worker *me) {
     R.vnow = dl;
     ipf__dfs_touch(IPF_PK_OTHER, NULL);     /* time is everybody's */
   }
-  /* Deprioritise threads that yielded (spin-waiters) while others can run. */
-  worker *d[IPF_MAX_THREADS];
+  /* Deprioritise threads that yielded (spin-waiters) and threads the stall
+   * watchdog preempted (spinners without a point) while others can run. */
+  worker **d = scratch_d;
   int m = 0;
-  for (int i = 0; i < n; i++) if (!c[i]->yielded) d[m++] = c[i];
+  long ord = R.steps - S.wd_steps;
+  for (int i = 0; i < n; i++) {
+    if (c[i]->stalled && ord - c[i]->stall_ord >= STALL_WINDOW) c[i]->stalled = 0;
+    if (!c[i]->yielded && !c[i]->stalled) d[m++] = c[i];
+  }
   if (m == 0) {
     /* Everyone who can run is spin-waiting: a spin is a wait, so let time
      * pass for the sleepers and timed waiters, exactly as if the spinners
@@ -550,7 +665,23 @@ static worker *pick(worker *me) {
       }
       if (m) return d[strategy_pick(me, d, m)];
     }
-    for (int i = 0; i < n; i++) c[i]->yielded = 0;
+    /* yielders before stalled spinners: a yield is a point, a stall costs a
+     * watchdog period */
+    for (int i = 0; i < n; i++) if (!c[i]->stalled) d[m++] = c[i];
+    if (m) {
+      for (int i = 0; i < n; i++) c[i]->yielded = 0;
+      return d[strategy_pick(me, d, m)];
+    }
+    /* Only stalled spinners can run. If every one of them stalled again
+     * with no ordinary point since (no thread did anything a spinner could
+     * be waiting for), none can ever end its spin: a livelock. */
+    int fresh = 1;
+    for (int i = 0; i < n; i++) if (c[i]->blind != ord + S.progress) fresh = 0;
+    if (fresh && me->stalled) {
+      S.livelock = me;
+      abort_run(me, IPF_VERDICT_BUG, "livelock", "livelock");
+    }
+    for (int i = 0; i < n; i++) c[i]->yielded = c[i]->stalled = 0;
     return c[strategy_pick(me, c, n)];
   }
   return d[strategy_pick(me, d, m)];
@@ -560,6 +691,7 @@ static worker *pick(worker *me) {
  * holds the token again. */
 static void schedule(worker *me) {
   R.steps++;
+  me->stalled = me->from_stall = 0; /* an ordinary point: it is not spinning blind */
   if (R.steps > R.cfg.max_steps) {
     char m[64];
     snprintf(m, sizeof m, "no end after %ld steps (--max-steps)", R.cfg.max_steps);
@@ -684,6 +816,63 @@ void ipf__yield_point(void) {
   schedule(me);
 }
 
+/* ---- the stall watchdog's side (watchdog.c sends the signal) ----------------- */
+
+uintptr_t ipf__sched_probe(pthread_t *pt, long *steps) {
+  worker *w = atomic_load_explicit(&S.running, memory_order_relaxed);
+  *steps = __atomic_load_n(&R.steps, __ATOMIC_RELAXED);
+  if (!w || !R.active || R.ended) return 0;
+  *pt = w->pt;
+  return (uintptr_t)w;
+}
+
+/* In the signal handler, on the thread the controller found stalled. Only
+ * the token holder, still at the step count the controller saw, counts:
+ * anything else means the stall ended on its own. A preemption is a step
+ * and a recorded decision like any other; what is not recorded is where
+ * in the thread's instruction stream it fell, hence "inexact". */
+void ipf__stall_at(long seen, uintptr_t pc, uint64_t regs, int how) {
+  worker *me = self;
+  if (!me || !R.active || R.ended || atomic_load_explicit(&S.running, memory_order_relaxed) != me ||
+      atomic_load_explicit(&me->go, memory_order_relaxed) != 1 || R.steps != seen)
+    return;
+  uintptr_t prev_pc = me->stall_pc;
+  uint64_t prev_regs = me->stall_regs;
+  me->stall_pc = pc;
+  me->stall_regs = regs;
+  if (how != IPF_STALL_PREEMPT) return;
+  R.steps++;
+  S.wd_steps++;
+  me->nstalls++;
+  me->stalled = 1;
+  me->stall_ord = R.steps - S.wd_steps;
+  /* Progress since the last ordinary point? A thread that ran on from a
+   * point (or its start) until this stall may have written what another
+   * spinner waits for. One that ran on from a stall and stalled again at
+   * the same place (PC within a few instructions) with the same registers
+   * (a spin-wait re-reads memory; a computation changes its registers) did
+   * nothing anyone can see: it stalled blind. A livelock (pick) is every
+   * runnable thread stalled blind with no progress by anyone since. The
+   * cut can fall anywhere (the OS may deschedule a thread for a period),
+   * so a first stall after a resume is never taken as blind on its own. */
+  uintptr_t d = pc > prev_pc ? pc - prev_pc : prev_pc - pc;
+  if (me->from_stall && d < 256 && regs == prev_regs) me->blind = me->stall_ord + S.progress;
+  else { S.progress++; me->blind = -1; }
+  ipf__trace("stalled: no scheduling point for a watchdog period");
+  if (R.steps > R.cfg.max_steps) {
+    char m[64];
+    snprintf(m, sizeof m, "no end after %ld steps (--max-steps)", R.cfg.max_steps);
+    abort_run(me, IPF_VERDICT_BUG, "hang", m);
+  }
+  worker *next = pick(me);
+  me->from_stall = 1;
+  if (next == me) return;
+  R.preemptions++;
+  if (!S.inexact) { S.inexact = 1; ipf__wd_mark_inexact(); }
+  note_switch(me, next);
+  switch_to(me, next);
+}
+
 static int (*pending_pred)(const void *);
 void ipf__set_pred(int (*pred)(const void *)) { pending_pred = pred; }
 
@@ -730,14 +919,39 @@ void ipf__fault_fired(void) {
 
 /* ---- reports ------------------------------------------------------------------ */
 
+/* A thread other than w that could run now (NULL: none): a report must not
+ * say "no thread left to signal it" while one is. */
+static const worker *other_runnable(const worker *w) {
+  for (int i = 0; i < R.n; i++)
+    if (R.t[i] != w && enabled(R.t[i])) return R.t[i];
+  return NULL;
+}
+
 static void describe(const worker *w, char *b, size_t len) {
   char on[256];
   const char *why = w->wait_reason;
+  const worker *other = other_runnable(w);
   int o = 0;
+  if (w->state == W_BLOCKED && enabled(w)) {
+    /* woken (signalled, posted, unlocked, timed out) but not yet run */
+    o = snprintf(b, len, "%s: woken in %s, not yet run", w->name, w->last_what ? w->last_what : "a wait");
+    if (why && o > 0 && (size_t)o < len) snprintf(b + o, len - (size_t)o, " — %s", why);
+    return;
+  }
   switch (w->state) {
   case W_FINISHED: snprintf(b, len, "%s: finished", w->name); return;
   case W_RUNNABLE:
-    o = snprintf(b, len, "%s: runnable, last at %s", w->name, w->last_what ? w->last_what : "start");
+    if (w->stall_pc) {
+      char pc[160];
+      o = snprintf(b, len, "%s: %s %s with no scheduling point since %s", w->name,
+                   w->nstalls ? "spins in" : "running, at", ipf__name_ip(w->stall_pc, pc, sizeof pc),
+                   w->last_what ? w->last_what : "its start");
+      if (w->nstalls && o > 0 && (size_t)o < len)
+        o += snprintf(b + o, len - (size_t)o, " (preempted by the stall watchdog %ld time%s)", w->nstalls,
+                      w->nstalls == 1 ? "" : "s");
+    } else {
+      o = snprintf(b, len, "%s: runnable, last at %s", w->name, w->last_what ? w->last_what : "start");
+    }
     break;
   case W_BLOCKED:
     switch (w->wait_kind) {
@@ -751,19 +965,24 @@ static void describe(const worker *w, char *b, size_t len) {
     }
     case IPF_WAIT_COND: {
       const ipf_cond_t *c = w->wait_obj;
-      o = snprintf(b, len, "%s: blocked in ipf_cond_wait(%s): no thread left to signal it", w->name,
-                   c->name ? c->name : ipf__name_addr(c, on, sizeof on));
+      o = snprintf(b, len, "%s: blocked in ipf_cond_wait(%s): %s%s%s", w->name,
+                   c->name ? c->name : ipf__name_addr(c, on, sizeof on),
+                   other ? "waiting for a signal; " : "no thread left to signal it",
+                   other ? other->name : "", other ? " is runnable" : "");
       break;
     }
     case IPF_WAIT_SEM: {
       const ipf_sem_t *s = w->wait_obj;
-      o = snprintf(b, len, "%s: blocked in ipf_sem_wait(%s): value 0, no thread left to post it", w->name,
-                   s->name ? s->name : ipf__name_addr(s, on, sizeof on));
+      o = snprintf(b, len, "%s: blocked in ipf_sem_wait(%s): value 0, %s%s%s", w->name,
+                   s->name ? s->name : ipf__name_addr(s, on, sizeof on),
+                   other ? "waiting for a post; " : "no thread left to post it",
+                   other ? other->name : "", other ? " is runnable" : "");
       break;
     }
     case IPF_WAIT_JOIN: {
       const worker *t = w->wait_obj;
-      o = snprintf(b, len, "%s: blocked in ipf_thread_join(%s), which is blocked too", w->name, t->name);
+      o = snprintf(b, len, "%s: blocked in ipf_thread_join(%s), which %s", w->name, t->name,
+                   t->state == W_BLOCKED && !enabled(t) ? "is blocked too" : "has not finished");
       break;
     }
     case IPF_WAIT_FD:
@@ -788,6 +1007,24 @@ static void describe(const worker *w, char *b, size_t len) {
     if (k > 0) o += k;
   }
   if (why && o > 0 && (size_t)o < len) snprintf(b + o, len - (size_t)o, " — %s", why);
+}
+
+static void reset_stall(worker *w) {
+  w->stalled = w->from_stall = 0;
+  w->blind = -1;
+  w->stall_ord = 0;
+  w->stall_pc = 0;
+  w->stall_regs = 0;
+  w->nstalls = 0;
+}
+
+/* The livelock's headline, written by the controller after the run (naming
+ * a PC is no work for a signal handler). */
+static void livelock_headline(const worker *w) {
+  char pc[160];
+  snprintf(R.msg, sizeof R.msg, "livelock: %s spins in %s with no scheduling point, and no other thread "
+           "can make progress (each has had its turn since, or is blocked); rebuild with ipcfault cc to give "
+           "the loop scheduling points", w->name, ipf__name_ip(w->stall_pc, pc, sizeof pc));
 }
 
 static void thread_report(char *out, size_t len, const worker *skip_finished_ok) {
@@ -844,6 +1081,7 @@ static void thread_finish(worker *w) {
   IPF_HB_RELEASE(w);
   w->state = W_FINISHED;
   w->last_what = "exit";
+  w->stalled = 0;
   clear_yields_except(w);
   int alive = 0, joinable = 0;
   for (int i = 1; i < R.n; i++)
@@ -875,6 +1113,7 @@ static void thread_finish(worker *w) {
     return;
   }
   note_switch(w, next);
+  atomic_store_explicit(&S.running, next, memory_order_relaxed);
   atomic_store_explicit(&next->go, 1, memory_order_release);
   futex_wake(&next->go);
 }
@@ -895,9 +1134,21 @@ static void *chaos_tramp(void *p) {
 int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void *arg) {
   memset(t, 0, sizeof *t);
   if (ipf__world() == IPF_WORLD_CONTROLLED) {
-    if (R.n >= IPF_MAX_THREADS) return -EAGAIN;
-    worker *w = get_worker();
-    if (!w) return -EAGAIN;
+    /* A limit of the kit is not the program's bug: the execution ends with
+     * a tool error (exit 2), never with pthread_create's EAGAIN reaching a
+     * program that would report it as its own failure. */
+    char m[200];
+    if (R.n >= IPF_MAX_THREADS) {
+      snprintf(m, sizeof m, "thread limit: the program starts more than %d threads in one execution, "
+               "the most the kit supports (IPF_MAX_THREADS)", IPF_MAX_THREADS);
+      abort_run(self, IPF_VERDICT_ERROR, "error", m);
+    }
+    worker *w = room_for_thread() == 0 ? get_worker() : (errno = ENOMEM, NULL);
+    if (!w) {
+      snprintf(m, sizeof m, "cannot start thread %d of the execution: %s (ulimit -u, "
+               "/proc/sys/kernel/threads-max, or memory for its stack)", R.n, strerror(errno));
+      abort_run(self, IPF_VERDICT_ERROR, "error", m);
+    }
     w->id = R.n;
     w->state = W_RUNNABLE;
     w->fn = fn;
@@ -912,6 +1163,7 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
     w->detached = 0;
     w->pending = (ipf__op){ .kind = IPF_PK_SYNC, .obj = w };   /* its start: the create edge */
     w->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
+    reset_stall(w);
     R.t[R.n++] = w;
     t->slot = w;
     t->id = w->id;
@@ -1153,6 +1405,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   R.n = 0;
   R.steps = 0;
   R.preemptions = 0;
+  memset(&S, 0, sizeof S);
   R.vnow = 0;
   R.rng = cfg->seed * 0xD1342543DE82EF95ull + 0x2545F4914F6CDD1Dull;
   R.ndec = 0;
@@ -1170,6 +1423,11 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     long k = cfg->pct_steps > 0 ? cfg->pct_steps : 200;
     int d = R.cfg.pct_depth > 16 ? 16 : R.cfg.pct_depth;
     for (int i = 0; i < d - 1; i++) R.pct_change[R.pct_nchange++] = 1 + (long)(ipf__mix(&R.rng) % (uint64_t)k);
+    /* The fairness bound (README, "Fairness"): PCT's change points lie in
+     * the first k steps, where its depth-d guarantee applies; an execution
+     * still going at 4k + 1000 steps is more likely starving a thread than
+     * finding a deeper bug, so from there on the schedule is fair. */
+    R.pct_fair_after = 4 * k + 1000;
   }
   atomic_store(&R.done, 0);
   ipf__exec_gen++;
@@ -1182,6 +1440,13 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     res->verdict = IPF_VERDICT_ERROR;
     snprintf(res->kind, sizeof res->kind, "error");
     snprintf(res->message, sizeof res->message, "cannot start a thread: %s", strerror(errno));
+    return res->verdict;
+  }
+  if (room_for_thread() < 0) {
+    ipf__fault_end();
+    res->verdict = IPF_VERDICT_ERROR;
+    snprintf(res->kind, sizeof res->kind, "error");
+    snprintf(res->message, sizeof res->message, "out of memory for the thread table");
     return res->verdict;
   }
   m->id = 0;
@@ -1199,20 +1464,40 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   R.main_done = 0;
   m->pending = (ipf__op){ .kind = IPF_PK_SYNC, .obj = m };
   m->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
+  reset_stall(m);
   R.t[R.n++] = m;
   R.active = 1;
   if (++rt_runs == 0) rt_runs = 1;
   ipf__rt_live = rt_runs;
   IPF_HB_RELEASE(m);
+  atomic_store_explicit(&S.running, m, memory_order_relaxed);
   atomic_store_explicit(&m->go, 1, memory_order_release);
   futex_wake(&m->go);
-  while (atomic_load_explicit(&R.done, memory_order_acquire) == 0) futex_wait(&R.done, 0, NULL);
+  if (ipf__wd_wait(&R.done, ipf__wd_period(&R.cfg))) {
+    /* exec mode's wall-clock bound passed (--timeout): a thread runs or
+     * blocks where the kit has no point. The caller exits the process at
+     * once (exec_main.c), so the threads still running are left alone:
+     * only report where each one was. */
+    R.ended = 1;
+    R.active = 0;
+    char m2[200];
+    snprintf(m2, sizeof m2, "hang: no end within %.3g s of wall-clock time (--timeout): a thread spins or "
+             "blocks where the kit has no scheduling point", ipf__wd_wall_ms / 1000.0);
+    set_verdict_report(IPF_VERDICT_BUG, "hang", m2);
+    if (ipf__before_report) ipf__before_report();
+    thread_report(R.msg, sizeof R.msg, NULL);
+    fill_result(res);
+    res->steps = R.steps;
+    res->inexact = S.inexact;
+    return res->verdict;
+  }
   IPF_TSAN_ONLY_ACQUIRE(&R);
   R.active = 0;
   ipf__rt_live = 0;
   ipf__fault_end();
 
   for (int i = 0; i < R.n; i++) IPF_TSAN_ONLY_ACQUIRE(&R.t[i]->pt);
+  if (S.livelock) livelock_headline(S.livelock);
   if (R.want_report) {
     if (ipf__before_report) ipf__before_report();
     thread_report(R.msg, sizeof R.msg, NULL);
@@ -1255,9 +1540,13 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   fill_result(res);
   res->steps = R.steps;
   res->preemptions = R.preemptions;
+  res->stalls = S.wd_steps;
+  res->inexact = S.inexact;
   res->schedule = ipf__schedule_format(sc, ptext, R.cfg.max_steps, R.dec, R.ndec);
   res->nthreads = R.n;
-  for (int i = 0; i < R.n && i < 64; i++) snprintf(res->thread_names[i], 32, "%s", R.t[i]->name);
+  res->thread_names = malloc((size_t)R.n * sizeof *res->thread_names);
+  if (res->thread_names)
+    for (int i = 0; i < R.n; i++) snprintf(res->thread_names[i], 32, "%s", R.t[i]->name);
   if (cfg->trace && R.nev) {
     res->events = malloc(R.nev * sizeof *res->events);
     if (res->events) { memcpy(res->events, R.ev, R.nev * sizeof *R.ev); res->nevents = R.nev; }
@@ -1266,8 +1555,10 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
 }
 
 void ipf__trace_now(ipf_result *res) {
+  static char names[64][32];          /* the first 64 threads' names, not owned by res */
   res->nthreads = R.n;
-  for (int i = 0; i < R.n && i < 64; i++) snprintf(res->thread_names[i], 32, "%s", R.t[i]->name);
+  res->thread_names = names;
+  for (int i = 0; i < R.n && i < 64; i++) snprintf(names[i], 32, "%s", R.t[i]->name);
   res->events = R.ev;
   res->nevents = R.nev;
   res->steps = R.steps;
@@ -1335,6 +1626,8 @@ static int chaos_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result 
 void ipf_result_free(ipf_result *res) {
   free(res->schedule);
   free(res->events);
+  free(res->thread_names);
+  res->thread_names = NULL;
   res->schedule = NULL;
   res->events = NULL;
   res->nevents = 0;
@@ -1348,7 +1641,7 @@ int ipf__cond_block(const void *c, long ms) {
 }
 
 void ipf__cond_wake(const void *c, int all) {
-  worker *w[IPF_MAX_THREADS];
+  worker **w = scratch_c;
   int k = 0;
   for (int i = 0; i < R.n; i++) {
     worker *t = R.t[i];
