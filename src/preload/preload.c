@@ -71,19 +71,27 @@ const int ipf__interposed = 1;
 #define LEAVE() (ipf__pt_guard = 0, ipf__caller_pc = 0)
 
 /* The next definition of name (libc's), looked up on first use. */
+/* Each next definition is looked up once, eagerly, by a constructor: a
+ * lazy first dlsym can come at a moment when it must not allocate, e.g.
+ * LeakSanitizer's exit-time check calls sched_yield with the allocator
+ * locked, and dlsym's error-string handling frees memory (seen: the
+ * command hung at exit under ASan). A name not found yet (operator new in
+ * a program without libstdc++) is tried again at its first call. */
 #define REAL(ret, name, params)                                               \
   static ret(*real_##name) params;                                            \
   static inline ret(*get_##name(void)) params {                               \
     if (!real_##name) real_##name = (ret(*) params)dlsym(RTLD_NEXT, #name);    \
     return real_##name;                                                       \
-  }
+  }                                                                           \
+  __attribute__((constructor)) static void resolve_##name(void) { (void)get_##name(); }
 #define REALV(ret, name, params, ver)                                         \
   static ret(*real_##name) params;                                            \
   static inline ret(*get_##name(void)) params {                               \
     if (!real_##name) real_##name = (ret(*) params)dlvsym(RTLD_NEXT, #name, ver); \
     if (!real_##name) real_##name = (ret(*) params)dlsym(RTLD_NEXT, #name);  \
     return real_##name;                                                       \
-  }
+  }                                                                           \
+  __attribute__((constructor)) static void resolve_##name(void) { (void)get_##name(); }
 
 /* ---- entry: main ------------------------------------------------------------ */
 #ifndef IPF_INTERPOSE_LINKED
