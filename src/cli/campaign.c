@@ -23,7 +23,16 @@
  * zeroes chunks, keeping a candidate only if it fails the same way with no
  * more preemptions; the replay line printed is the shrunk one.
  *
- * Execution i of a cell belongs to shard I/N when i % N == I. The results
+ * Execution i of a cell belongs to shard I/N when i % N == I. A dfs cell
+ * runs the systematic search instead (ipf_explore_dfs, plain bounded DFS:
+ * the budget caps its executions), and sharding splits its search tree, not
+ * execution indices: shard I takes the subtrees of the first branching
+ * decisions whose mixed-radix index is I mod N (dfs.c, split_state), so the
+ * shards' schedules partition the unsharded search's. Sleep-set reduction is
+ * off in campaigns: it prunes a subtree by the siblings explored before it,
+ * which may be another shard's, and a merged count must equal the unsharded
+ * one. merge adds the shards' schedules and calls a cell exhaustive only
+ * when every one of the N shards was. The results
  * directory holds results.tsv (one line per cell and per finding; what merge
  * reads), summary.txt, and findings/NNN.txt each with its replay line, and
  * campaign.args, the command line.
@@ -58,6 +67,8 @@
 #include "ipcfault/fault.h"
 #include "ipcfault/run.h"
 
+void ipf__dfs_shard(int i, int n);     /* src/sched/dfs.h (internal) */
+
 #define MIRROR_CAP (1u << 20)
 #define MAX_CELLS 1024
 #define MAX_FINDINGS 4096
@@ -89,6 +100,9 @@ typedef struct cell {
   int hangs;                 /* watchdog hangs: each costs --watchdog seconds */
   int state;                 /* CELL_TODO, CELL_DONE, CELL_PARTIAL (interrupted) */
   double secs;               /* wall-clock time the cell took (JUnit) */
+  /* dfs: what the search covered (merged: summed over dfs_shards shards) */
+  int dfs_shards, dfs_exhaustive, dfs_unbounded, dfs_bound, dfs_depth, dfs_max_faults;
+  long dfs_schedules, dfs_pruned, dfs_at_least;
 } cell;
 
 enum { CELL_TODO, CELL_DONE, CELL_PARTIAL };
@@ -150,6 +164,7 @@ static const char *strat_name(ipf_strategy s) {
   case IPF_STRAT_PCT: return "pct";
   case IPF_STRAT_RR: return "rr";
   case IPF_STRAT_RANDOM: return "random";
+  case IPF_STRAT_DFS: return "dfs";
   default: return "?";
   }
 }
@@ -181,7 +196,7 @@ static int read_all(int fd, void *p, size_t n) {
 }
 
 /* A record: type, index, preemptions, then three strings and the decisions. */
-enum { REC_FINDING = 1, REC_DONE = 2, REC_SHRUNK = 3 };
+enum { REC_FINDING = 1, REC_DONE = 2, REC_SHRUNK = 3, REC_DFS = 4 };
 struct rec_head { int32_t type; int32_t lens[3]; int64_t index; int64_t preempt; uint64_t ndec; };
 
 static void send_rec(int fd, int type, long index, long preempt, const char *a, const char *b, const char *c,
@@ -307,7 +322,49 @@ static long pct_estimate(const ipf_scenario *sc, const ipf_plan *plan) {
   return k;
 }
 
+/* A dfs cell's child: one search, its stop hook publishing progress. */
+static shared_state *dfs_sh;
+static double dfs_deadline;
+static long dfs_calls;
+static int dfs_stop(void) {
+  /* called before each execution: the ones before it are done (the
+   * watchdog watches done move) */
+  dfs_sh->done = dfs_calls++;
+  dfs_sh->cur = dfs_sh->done;
+  return dfs_deadline > 0 && ipf__now_s() > dfs_deadline;
+}
+
+static void child_dfs(const cell *ce, double deadline, shared_state *sh, int fd) {
+  ipf_config c;
+  ipf_config_init(&c);
+  c.strategy = IPF_STRAT_DFS;
+  c.plan = ce->plan;
+  c.mirror = sh->mirror;
+  c.mirror_cap = MIRROR_CAP;
+  c.mirror_len = &sh->mlen;
+  c.dfs_reduction = 0;                 /* see DESIGN: shards partition the plain search */
+  ipf__dfs_shard(O.shard_i, O.shard_n);
+  dfs_sh = sh;
+  dfs_deadline = deadline;
+  ipf_result r;
+  ipf_dfs_stats st;
+  /* executions are counted by the stop hook's caller: done = executions so far */
+  int v = ipf_explore_dfs(ce->sc, &c, O.budget, &r, &st, dfs_stop);
+  sh->done = st.executions;
+  sh->cur = -1;
+  if (v != IPF_VERDICT_OK)
+    send_rec(fd, REC_FINDING, st.executions - 1, r.preemptions, r.kind, r.message, r.schedule ? r.schedule : "",
+             sh->mirror, sh->mlen < MIRROR_CAP ? sh->mlen : MIRROR_CAP);
+  char stats[256];
+  snprintf(stats, sizeof stats, "%d %d %d %d %d %ld %ld %ld", st.exhaustive, st.unbounded, st.bound, st.depth,
+           st.max_faults, st.schedules, st.pruned, st.exhaustive ? st.schedules : st.at_least);
+  send_rec(fd, REC_DFS, 0, 0, stats, "", "", NULL, 0);
+  if (st.executions) ipf_result_free(&r);
+  send_rec(fd, REC_DONE, 0, 0, "", "", "", NULL, 0);
+}
+
 static void child_cell(const cell *ce, long from, double deadline, long pct_k, shared_state *sh, int fd) {
+  if (ce->strategy == IPF_STRAT_DFS) { child_dfs(ce, deadline, sh, fd); return; }
   ipf_config c;
   ipf_config_init(&c);
   c.strategy = ce->strategy;
@@ -553,7 +610,12 @@ static int run_cell(cell *ce, double cell_seconds, shared_state *sh) {
         uint32_t *dec;
         if (read_rec(p[0], &h, &a, &b, &c, &dec) < 0) { died = 1; break; }
         if (h.type == REC_DONE) done = 1;
-        else if (h.type == REC_FINDING) {
+        else if (h.type == REC_DFS) {
+          if (sscanf(a, "%d %d %d %d %d %ld %ld %ld", &ce->dfs_exhaustive, &ce->dfs_unbounded, &ce->dfs_bound,
+                     &ce->dfs_depth, &ce->dfs_max_faults, &ce->dfs_schedules, &ce->dfs_pruned,
+                     &ce->dfs_at_least) == 8)
+            ce->dfs_shards = 1;
+        } else if (h.type == REC_FINDING) {
           add_finding(ce, a, b, c, (long)h.index, (long)h.preempt, dec, (size_t)h.ndec, 0);
           ce->found++;
         }
@@ -610,6 +672,9 @@ static int run_cell(cell *ce, double cell_seconds, shared_state *sh) {
     ce->executions++;
     total_execs++;
     from = at + 1;
+    /* a search's stack died with its child: the cell ends here, with no
+     * coverage claimed (no REC_DFS: not exhaustive) */
+    if (ce->strategy == IPF_STRAT_DFS) return 0;
     if (died == 2 && ++ce->hangs >= 3) {
       /* every further hang would cost another watchdog period */
       fprintf(stderr, "%s%s: %s %s: stopped after 3 wall-clock hangs at execution %ld\n", tty ? "\n" : "",
@@ -720,6 +785,41 @@ static int scenario_ok(const ipf_scenario *sc) {
   return sc->expect == IPF_EXPECT_OK ? !found : found;
 }
 
+/* How many shards a dfs cell's coverage must add up from to be called
+ * exhaustive: 1 in a campaign, N in a merge of N shards. */
+static int dfs_expect_shards = 1;
+
+/* A dfs cell's coverage in one line: never exhaustive unless the search ran
+ * to its end in every shard. */
+static void dfs_line(const cell *c, char *out, size_t len) {
+  if (!c->dfs_shards) {
+    snprintf(out, len, "not exhaustive: the search did not report its coverage (interrupted or crashed)");
+    return;
+  }
+  if (c->dfs_depth >= 0) {
+    snprintf(out, len, "found at preemption bound %d (depth %d), %ld schedules explored", c->dfs_depth, c->dfs_depth,
+             c->dfs_schedules);
+    return;
+  }
+  ipf_dfs_stats st = { 0 };
+  st.exhaustive = c->dfs_exhaustive && c->dfs_shards == dfs_expect_shards;
+  st.unbounded = st.exhaustive && c->dfs_unbounded;
+  st.bound = c->dfs_bound;
+  st.max_faults = c->dfs_max_faults;
+  st.schedules = c->dfs_schedules;
+  st.pruned = c->dfs_pruned;
+  st.at_least = c->dfs_at_least;
+  st.depth = -1;
+  ipf_dfs_summary(&st, out, len);
+  size_t o = strlen(out);
+  if (O.shard_n > 1 && o < len)
+    snprintf(out + o, len - o, " (shard %d/%d's subtrees of the search tree)", O.shard_i, O.shard_n);
+  else if (c->dfs_exhaustive && c->dfs_shards != dfs_expect_shards && o < len)
+    snprintf(out + o, len - o, " (%d of %d shards merged)", c->dfs_shards, dfs_expect_shards);
+  else if (!st.exhaustive && scenario_found(c->sc) && o > 13 && !strcmp(out + o - 13, "nothing found"))
+    snprintf(out + o - 13, len - (o - 13), "stopped at a finding");
+}
+
 static void write_junit(const char *path, double secs) {
   FILE *o = fopen(path, "w");
   if (!o) die_usage("--junit %s: %s", path, strerror(errno));
@@ -765,6 +865,14 @@ static void write_junit(const char *path, double secs) {
       xml_text(o, finds[k].kind);
       fprintf(o, ": ");
       xml_text(o, rl);
+      fprintf(o, "\n");
+    }
+    for (int k = 0; k < ncells; k++) {
+      if (cells[k].sc != sc || cells[k].strategy != IPF_STRAT_DFS) continue;
+      char dl[512];
+      dfs_line(&cells[k], dl, sizeof dl);
+      fprintf(o, "dfs: ");
+      xml_text(o, dl);
       fprintf(o, "\n");
     }
     fprintf(o, "</system-out>\n    </testcase>\n");
@@ -825,6 +933,25 @@ static void write_json(FILE *o, double secs) {
     ipf__json_str(o, rl);
     fprintf(o, "}");
   }
+  fprintf(o, "],\"dfs\":[");
+  int first = 1;
+  for (int k = 0; k < ncells; k++) {
+    const cell *c = &cells[k];
+    if (c->strategy != IPF_STRAT_DFS) continue;
+    char dl[512];
+    dfs_line(c, dl, sizeof dl);
+    fprintf(o, "%s{\"scenario\":", first ? "" : ",");
+    first = 0;
+    ipf__json_str(o, c->sc->name);
+    fprintf(o, ",\"plan\":");
+    ipf__json_str(o, c->plan_file ? c->plan_file : "");
+    fprintf(o, ",\"exhaustive\":%s,\"schedules\":%ld,\"pruned\":%ld,\"at_least\":%ld,\"bound\":%d,"
+            "\"depth\":%d,\"shards\":%d,\"summary\":",
+            c->dfs_shards && c->dfs_depth < 0 && c->dfs_exhaustive && c->dfs_shards == dfs_expect_shards ? "true" : "false",
+            c->dfs_schedules, c->dfs_pruned, c->dfs_at_least, c->dfs_bound, c->dfs_depth, c->dfs_shards);
+    ipf__json_str(o, dl);
+    fprintf(o, "}");
+  }
   fprintf(o, "]}\n");
 }
 
@@ -860,6 +987,15 @@ static void write_results(double secs) {
     fprintf(o, "cell\t%s\t%s\t%s\t%ld\t%s\t%.3f\n", cells[i].sc->name, strat_name(cells[i].strategy),
             cells[i].plan_file ? cells[i].plan_file : "-", cells[i].executions,
             cells[i].state == CELL_DONE ? "done" : "partial", cells[i].secs);
+    /* a dfs cell's coverage: shards that reported, schedules, pruned, at
+     * least, bound, exhaustive, unbounded, depth, max faults */
+    if (cells[i].strategy == IPF_STRAT_DFS && cells[i].dfs_shards)
+      fprintf(o, "dfs\t%s\t%s\t%d\t%ld\t%ld\t%ld\t%d\t%d\t%d\t%d\t%d\n", cells[i].sc->name,
+              cells[i].plan_file ? cells[i].plan_file : "-",
+              /* merged from all N shards: one whole search, as a results file of shard 0/1 */
+              cells[i].dfs_shards == dfs_expect_shards ? 1 : cells[i].dfs_shards, cells[i].dfs_schedules,
+              cells[i].dfs_pruned, cells[i].dfs_at_least, cells[i].dfs_bound, cells[i].dfs_exhaustive,
+              cells[i].dfs_unbounded, cells[i].dfs_depth, cells[i].dfs_max_faults);
   }
   for (int k = 0; k < nfinds; k++) {
     const finding *f = &finds[k];
@@ -915,6 +1051,12 @@ void ipf__campaign_summary(FILE *o, double secs) {
               finds[k].index, finds[k].strategy, finds[k].preempt_before, finds[k].preempt_after,
               finds[k].shrink_note[0] ? ": " : "", finds[k].shrink_note, head, finds[k].message, rl);
     }
+    for (int k = 0; k < ncells; k++) {
+      if (cells[k].sc != sc || cells[k].strategy != IPF_STRAT_DFS) continue;
+      char dl[512];
+      dfs_line(&cells[k], dl, sizeof dl);
+      fprintf(o, "      dfs%s%s: %s\n", cells[k].plan_file ? " " : "", cells[k].plan_file ? cells[k].plan_file : "", dl);
+    }
   }
 }
 
@@ -958,13 +1100,17 @@ static const char *campaign_help =
   "crash or a hang is recorded as a finding and the campaign goes on. Findings are\n"
   "deduplicated and shrunk; each gets a replay line. No SCENARIO: the whole catalog.\n"
   "\n"
-  "  --strategy S      pct, random or rr; repeat for several (default: pct and random)\n"
+  "  --strategy S      pct, random, rr or dfs; repeat for several (default: pct and\n"
+  "                    random). dfs: the systematic search (plain bounded DFS, up to\n"
+  "                    2 preemptions and 1 fault), --budget executions at most; the\n"
+  "                    summary says whether it was exhaustive\n"
   "  --plan FILE       a fault plan instead of each scenario's default; repeat for several\n"
   "                    ('none' for no faults)\n"
   "  --budget N        executions per scenario, strategy and plan (default 1000)\n"
   "  --time T          instead of --budget: total wall-clock time (30s, 5m, 1h)\n"
   "  --seed N          first seed (default 1)\n"
-  "  --shard I/N       run only executions i with i %% N == I (0 <= I < N)\n"
+  "  --shard I/N       run only executions i with i %% N == I (0 <= I < N); a dfs\n"
+  "                    cell: only shard I's subtrees of the search tree\n"
   "  --watchdog SEC    an execution making no progress this long is a hang (default 10)\n"
   "  --out DIR         results directory (default results): results.tsv, results.json,\n"
   "                    summary.txt, findings/NNN.txt\n"
@@ -1099,12 +1245,13 @@ int ipf__cmd_campaign(int argc, char **argv) {
     switch (c) {
     case 'h': printf(campaign_help, ipf__prog()); return 0;
     case K_STRATEGY: {
-      if (!v) die_usage("--strategy needs a value: pct, random or rr");
+      if (!v) die_usage("--strategy needs a value: pct, random, rr or dfs");
       ipf_strategy s;
       if (!strcmp(v, "pct")) s = IPF_STRAT_PCT;
       else if (!strcmp(v, "random")) s = IPF_STRAT_RANDOM;
       else if (!strcmp(v, "rr")) s = IPF_STRAT_RR;
-      else die_usage("--strategy: unknown strategy '%s' (pct, random or rr)", v);
+      else if (!strcmp(v, "dfs")) s = IPF_STRAT_DFS;
+      else die_usage("--strategy: unknown strategy '%s' (pct, random, rr or dfs)", v);
       if (O.nstrat >= 8) die_usage("--strategy: at most 8");
       O.strategies[O.nstrat++] = s;
       break;
@@ -1302,6 +1449,7 @@ static ipf_strategy strat_of(const char *s, int *ok) {
   if (!strcmp(s, "pct")) return IPF_STRAT_PCT;
   if (!strcmp(s, "random")) return IPF_STRAT_RANDOM;
   if (!strcmp(s, "rr")) return IPF_STRAT_RR;
+  if (!strcmp(s, "dfs")) return IPF_STRAT_DFS;
   *ok = 0;
   return IPF_STRAT_RANDOM;
 }
@@ -1391,15 +1539,44 @@ int ipf__results_parse(FILE *in, const char *path, int *shard_n, char *err, size
       long idx = count_field(f[4]), pb = count_field(f[5]), pa = count_field(f[6]);
       if (idx < 0 || pb < 0 || pa < 0)
         RESULTS_FAIL("merge: %s:%ld: execution and preemption fields must be counts", path, lineno);
-      cell tmp = { sc, st, strcmp(f[3], "-") ? f[3] : NULL, NULL, 0, 0, 0, 0, 0 };
+      cell tmp = { .sc = sc, .strategy = st, .plan_file = strcmp(f[3], "-") ? f[3] : NULL };
       finding *fd = add_finding(&tmp, f[7], f[9], f[10], idx, pb, NULL, 0, 0);
       if (fd) {
         fd->preempt_after = pa;
         snprintf(fd->key, sizeof fd->key, "%s", f[8]);
         if (n == 12) snprintf(fd->shrink_note, sizeof fd->shrink_note, "%s", f[11]);
       }
+    } else if (n == 12 && !strcmp(f[0], "dfs")) {
+      const ipf_scenario *sc = ipf_scenario_find(f[1]);
+      cell *c = NULL;
+      for (int k = 0; k < ncells && sc; k++)
+        if (cells[k].sc == sc && cells[k].strategy == IPF_STRAT_DFS &&
+            !strcmp(cells[k].plan_file ? cells[k].plan_file : "-", f[2])) c = &cells[k];
+      if (!c) RESULTS_FAIL("merge: %s:%ld: a dfs record without its dfs cell before it", path, lineno);
+      long v[9];
+      for (int i = 0; i < 9; i++) {
+        const char *x = f[3 + i];
+        int neg = i == 7 && !strcmp(x, "-1");                /* depth: -1 when nothing was found */
+        v[i] = neg ? -1 : count_field(x);
+        if (v[i] < 0 && !neg) RESULTS_FAIL("merge: %s:%ld: dfs record fields must be counts", path, lineno);
+      }
+      if (v[0] < 1 || v[0] > 1000000 || v[4] > 64 || v[5] > 1 || v[6] > 1 || v[7] > 64 || v[8] > 64)
+        RESULTS_FAIL("merge: %s:%ld: dfs record out of range", path, lineno);
+      if (c->dfs_shards && (c->dfs_bound != (int)v[4] || c->dfs_max_faults != (int)v[8]) && c->dfs_depth < 0 && v[7] < 0)
+        RESULTS_FAIL("merge: %s:%ld: dfs shards searched to different bounds", path, lineno);
+      int firstshard = !c->dfs_shards;
+      c->dfs_shards += (int)v[0];
+      c->dfs_schedules += v[1];
+      c->dfs_pruned += v[2];
+      c->dfs_at_least += v[3];
+      c->dfs_bound = (int)v[4];
+      c->dfs_max_faults = (int)v[8];
+      c->dfs_exhaustive = (firstshard || c->dfs_exhaustive) && v[5];
+      c->dfs_unbounded = (firstshard || c->dfs_unbounded) && v[6];
+      if (firstshard) c->dfs_depth = (int)v[7];
+      else if (v[7] >= 0 && (c->dfs_depth < 0 || v[7] < c->dfs_depth)) c->dfs_depth = (int)v[7];
     } else {
-      RESULTS_FAIL("merge: %s:%ld: expected a 'cell' or 'finding' record", path, lineno);
+      RESULTS_FAIL("merge: %s:%ld: expected a 'cell', 'dfs' or 'finding' record", path, lineno);
     }
   }
   free(line);
@@ -1466,6 +1643,7 @@ int ipf__cmd_merge(int argc, char **argv) {
     fclose(in);
     if (rc < 0) die_usage("%s", err);
   }
+  dfs_expect_shards = shard_n ? shard_n : 1;
   O.shard_i = 0;
   O.shard_n = 1;
   write_results(0);

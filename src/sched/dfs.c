@@ -79,6 +79,7 @@ typedef struct frame {
   unsigned char *seen;      /* thread: options whose footprint has been recorded */
   sleeper *sleep;           /* thread: the sleep set on entry */
   int nsleep;
+  long sx, sp;              /* shard split: mixed-radix index and range of the split decisions above */
 } frame;
 
 static struct {
@@ -96,6 +97,9 @@ static struct {
   char why[200];
   long pruned;
   int bound_hit;
+  int shard_i, shard_n;     /* search only the subtrees of shard I of N (ipf__dfs_shard) */
+  long split;               /* split until this many subtrees (8 N: shards of similar size) */
+  int foreign;              /* this execution left the shard's subtrees: not counted */
 } D;
 
 /* ---- object names ------------------------------------------------------------ */
@@ -229,6 +233,47 @@ void ipf__dfs_touch(int kind, const void *obj) {
 
 /* ---- frames ------------------------------------------------------------------- */
 
+/* Sharding (campaign --shard I/N). The decisions with more than one
+ * option, from the first, are split decisions until the product of their
+ * option counts reaches 8 N (not N: the tree is lopsided, and many small
+ * subtrees dealt round-robin give shards of more similar sizes); the options
+ * taken at them form a mixed-radix number X, and a schedule belongs to shard X mod N. Every schedule has one
+ * X, so the shards partition the tree exactly: their union is the unsharded
+ * search and no schedule is in two. At the last split decision only the
+ * options of this shard are taken (whole subtrees are skipped); a schedule
+ * that ends before the split is complete is run by every shard and counted
+ * by its owner only. The option counts at a decision are the same in every
+ * shard (the same prefix), so all shards agree on X. Plain search only: a
+ * sleep set is built from the siblings explored before, which another shard
+ * explores (ipf__dfs_search turns reduction off when N > 1). */
+static void split_state(size_t i, long *sx, long *sp) {
+  *sx = 0; *sp = 1;
+  if (i == 0) return;
+  const frame *p = &D.st[i - 1];
+  *sx = p->sx; *sp = p->sp;
+  if (D.shard_n > 1 && p->sp < D.split && p->n > 1) { *sx = p->sx * p->n + p->chosen; *sp = p->sp * p->n; }
+}
+
+static int in_shard(const frame *f, unsigned j) {
+  if (D.shard_n <= 1 || f->sp >= D.split || f->n < 2 || f->sp * (long)f->n < D.split) return 1;
+  return (f->sx * (long)f->n + j) % D.shard_n == D.shard_i;
+}
+
+/* The execution just run is this shard's. */
+static int owned(void) {
+  if (D.shard_n <= 1) return 1;
+  if (D.foreign) return 0;
+  long sx, sp;
+  split_state(D.nst, &sx, &sp);
+  return sp >= D.split || sx % D.shard_n == D.shard_i;
+}
+
+void ipf__dfs_shard(int i, int n) {
+  D.shard_i = n > 1 ? i : 0;
+  D.shard_n = n > 1 ? n : 1;
+  D.split = 8L * D.shard_n;
+}
+
 static frame *push(int type, unsigned n) {
   if (D.nst == D.cap) {
     size_t cap = D.cap ? 2 * D.cap : 256;
@@ -238,6 +283,7 @@ static frame *push(int type, unsigned n) {
   }
   frame *f = &D.st[D.nst++];
   memset(f, 0, sizeof *f);
+  split_state(D.nst - 1, &f->sx, &f->sp);
   f->type = type;
   f->n = n;
   f->cur = -1;
@@ -260,6 +306,7 @@ static int within_bound(const frame *f, unsigned j) {
 }
 
 static int allowed(const frame *f, unsigned j) {
+  if (!in_shard(f, j)) return 0;
   switch (f->type) {
   case F_THREAD: return !asleep(f, f->tid[j]) && within_bound(f, j);
   case F_FAULT: return j == 0 || f->faults < D.F;
@@ -335,15 +382,19 @@ unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, i
     }
     int found = -1;
     for (unsigned j = 0; j < n; j++) {
+      if (!in_shard(f, j)) continue;
       int sl = asleep(f, tid[j]), in = within_bound(f, j);
       if (sl && in) D.pruned++;
       if (!sl && !in) D.bound_hit = 1;
       if (!sl && in && found < 0) found = (int)j;
     }
-    if (found < 0) {                 /* every way on is equivalent to one explored */
+    if (found < 0) {                 /* every way on is equivalent to one explored, or another shard's */
+      int other = 0;
+      for (unsigned j = 0; j < n; j++) other |= !in_shard(f, j);
       frame_free(f);
       D.nst--;
       D.redundant = 1;
+      if (other) D.foreign = 1;
       goto begin;
     }
     f->chosen = (unsigned)found;
@@ -369,8 +420,13 @@ static unsigned other_decision(int type, unsigned n) {
     D.pos++;
     return f->chosen;
   }
-  push(type, n);
+  frame *f = push(type, n);
   D.pos = D.nst;
+  for (unsigned j = 0; j < n; j++)
+    if (allowed(f, j)) { f->chosen = j; return j; }
+  /* none of this shard's (a fault cannot fire: option 1 is never the only one) */
+  D.nst--;
+  D.redundant = D.foreign = 1;
   return 0;
 }
 
@@ -420,6 +476,7 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
                     long *budget, ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void)) {
   reset();
   memset(lv, 0, sizeof *lv);
+  if (D.shard_n > 1) reduce = 0;               /* see split_state */
   D.K = k;
   D.F = cfg->dfs_max_faults < 0 ? 0 : cfg->dfs_max_faults;
   D.reduce = reduce;
@@ -434,6 +491,7 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
     ids_reset();
     D.faults = 0;
     D.redundant = 0;
+    D.foreign = 0;
     D.last_tf = -1;
     memset(&D.cur, 0, sizeof D.cur);
     if (*have_res) ipf_result_free(res);
@@ -451,8 +509,9 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
       break;
     }
     if (D.unstable && reduce) { lv->unstable = 1; break; }
-    if (!D.redundant) lv->schedules++;
-    if (v != IPF_VERDICT_OK) break;
+    int mine = owned();
+    if (!D.redundant && mine) lv->schedules++;
+    if (v != IPF_VERDICT_OK && mine) break;     /* another shard's bug is that shard's to report */
     if (reduce && stop_at_cut && D.bound_hit) break;   /* no longer a proof: stop spending on it */
     if (!backtrack()) { lv->complete = 1; break; }
   }

@@ -38,4 +38,8 @@ struct ipf__dfs_level {
 int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, int stop_at_cut,
                     long *budget, ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void));
 
+/* Restrict the following searches to shard i of n (n <= 1: the whole tree;
+ * see split_state in dfs.c): the shards' schedules partition the tree. */
+void ipf__dfs_shard(int i, int n);
+
 #endif
