@@ -1366,6 +1366,7 @@ int ipf__cmd_campaign(int argc, char **argv) {
           total_execs -= cells[i].executions;
           cells[i].executions = 0;
           cells[i].secs = 0;
+          cells[i].dfs_shards = 0;
           cells[i].state = CELL_TODO;
         }
         if (cells[i].state == CELL_DONE) before += cells[i].secs;
