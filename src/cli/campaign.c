@@ -124,6 +124,7 @@ static struct {
   const char *junit;
   const char *resume;        /* --resume DIR */
   int tap, json, shrink, quiet;
+  int dfs_k, dfs_f, dfs_opt;   /* --preemptions, --max-faults (dfs cells); given */
   ipf_strategy strategies[8]; int nstrat;
   const char *plan_files[16]; ipf_plan *plans[16]; int nplans;
   const ipf_scenario *scen[256]; int nscen;
@@ -343,6 +344,8 @@ static void child_dfs(const cell *ce, double deadline, shared_state *sh, int fd)
   c.mirror_cap = MIRROR_CAP;
   c.mirror_len = &sh->mlen;
   c.dfs_reduction = 0;                 /* see DESIGN: shards partition the plain search */
+  c.dfs_preemptions = O.dfs_k;
+  c.dfs_max_faults = O.dfs_f;
   ipf__dfs_shard(O.shard_i, O.shard_n);
   dfs_sh = sh;
   dfs_deadline = deadline;
@@ -1111,6 +1114,8 @@ static const char *campaign_help =
   "  --seed N          first seed (default 1)\n"
   "  --shard I/N       run only executions i with i %% N == I (0 <= I < N); a dfs\n"
   "                    cell: only shard I's subtrees of the search tree\n"
+  "  --preemptions K   dfs: preemption bound, searched 0, 1, ..., K (default 2)\n"
+  "  --max-faults F    dfs: faults fired per execution at most (default 1)\n"
   "  --watchdog SEC    an execution making no progress this long is a hang (default 10)\n"
   "  --out DIR         results directory (default results): results.tsv, results.json,\n"
   "                    summary.txt, findings/NNN.txt\n"
@@ -1135,7 +1140,7 @@ static const char *campaign_help =
   "2 on bad usage.\n";
 
 enum { K_STRATEGY = 256, K_PLAN, K_BUDGET, K_TIME, K_SEED, K_WATCHDOG, K_SHARD, K_OUT, K_JUNIT, K_TAP, K_JSON,
-       K_NO_SHRINK, K_RESUME, K_FIU };
+       K_NO_SHRINK, K_RESUME, K_FIU, K_PREEMPTIONS, K_MAX_FAULTS };
 
 static const struct option campaign_opts[] = {
   { "help", no_argument, NULL, 'h' },
@@ -1154,6 +1159,8 @@ static const struct option campaign_opts[] = {
   { "fiu", no_argument, NULL, K_FIU },
   { "quiet", no_argument, NULL, 'q' },
   { "resume", required_argument, NULL, K_RESUME },
+  { "preemptions", required_argument, NULL, K_PREEMPTIONS },
+  { "max-faults", required_argument, NULL, K_MAX_FAULTS },
   { NULL, 0, NULL, 0 },
 };
 
@@ -1221,6 +1228,8 @@ int ipf__cmd_campaign(int argc, char **argv) {
   memset(&O, 0, sizeof O);
   O.budget = 1000;
   O.shard_n = 1;
+  O.dfs_k = 2;
+  O.dfs_f = 1;
   O.seed = 1;
   O.watchdog = 10;
   O.out = "results";
@@ -1276,6 +1285,8 @@ int ipf__cmd_campaign(int argc, char **argv) {
     case K_TIME: O.time_limit = duration(v); break;
     case K_SEED: O.seed = (uint64_t)num(opt, v, 0, 0x7fffffffffffffffL); break;
     case K_WATCHDOG: O.watchdog = (double)num(opt, v, 1, 86400); break;
+    case K_PREEMPTIONS: O.dfs_k = (int)num(opt, v, 0, 64); O.dfs_opt = 1; break;
+    case K_MAX_FAULTS: O.dfs_f = (int)num(opt, v, 0, 64); O.dfs_opt = 1; break;
     case K_SHARD: {
       if (!v) die_usage("--shard needs I/N, e.g. 0/4");
       int si, sn, used = 0;
@@ -1317,6 +1328,11 @@ int ipf__cmd_campaign(int argc, char **argv) {
   if (O.time_limit > 0) O.budget = 1000000000L;
   if (O.tap && O.json) die_usage("campaign: --tap and --json both want stdout; pick one");
   if (!O.nstrat) { O.strategies[0] = IPF_STRAT_PCT; O.strategies[1] = IPF_STRAT_RANDOM; O.nstrat = 2; }
+  if (O.dfs_opt) {
+    int dfs = 0;
+    for (int t = 0; t < O.nstrat; t++) dfs |= O.strategies[t] == IPF_STRAT_DFS;
+    if (!dfs) die_usage("campaign: --preemptions and --max-faults go with --strategy dfs");
+  }
   size_t n;
   const ipf_scenario *all = ipf_scenarios(&n);
   for (size_t k = 0; k < n; k++) {

@@ -64,6 +64,11 @@ grep -q "dfs: not exhaustive: .*(3 of 5 shards merged)" "$tmp/mo" && ! grep -q "
 grep -Eq "dfs: not exhaustive: [0-9,]+ schedules explored of at least [0-9,]+" "$tmp/to" && ! grep -q "dfs: exhaustive" "$tmp/to" \
   && [ "$(field "$tmp/t" $sc 9)" = 0 ] && ok "a truncated search is not exhaustive" || { bad "truncated"; cat "$tmp/to"; }
 
+"$cli" campaign mq/empty-then-get --strategy dfs --preemptions 0 -q --out "$tmp/p0" >"$tmp/po" 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -Eq "dfs: exhaustive: every schedule up to 0 preemptions and 1 fault" "$tmp/po" \
+  && ok "--preemptions 0: the depth-1 bug is out of reach, exhaustive at bound 0" || { bad "--preemptions 0 (exit $rc)"; cat "$tmp/po"; }
+"$cli" campaign $sc --preemptions 1 >"$tmp/u" 2>&1
+[ $? -eq 2 ] && grep -q "go with --strategy dfs" "$tmp/u" && ok "refused: --preemptions without dfs" || bad "--preemptions without dfs accepted"
 "$cli" campaign $sc --strategy dfx >"$tmp/u" 2>&1
 [ $? -eq 2 ] && grep -q "unknown strategy 'dfx'" "$tmp/u" && ok "refused: --strategy dfx" || bad "--strategy dfx accepted"
 printf 'ipcfault-results\t1\tshard\t0/1\tseed\t1\tbudget\t10\ndfs\t%s\t-\t1\t5\t0\t5\t2\t1\t0\t-1\t1\n' $sc >"$tmp/bad.tsv"
