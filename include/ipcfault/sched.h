@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,6 +89,27 @@ int ipf_sem_wait(ipf_sem_t *s);
 int ipf_sem_trywait(ipf_sem_t *s);          /* 0 or -EAGAIN */
 int ipf_sem_timedwait(ipf_sem_t *s, long ms);  /* 0 or -ETIMEDOUT */
 int ipf_sem_post(ipf_sem_t *s);
+
+/* ---- processes (DESIGN.md, "Processes") -------------------------------- */
+
+/* fork(2) as a scheduling point. In a controlled run the child's thread is a
+ * managed thread of the same run: one thread of all the run's processes runs
+ * at a time, under the same strategy and choice stream, so the interleaving of
+ * parent and child replays from the schedule string. `name` names the child
+ * process in reports ("child", "reader"; NULL: "child", "child-2", ...; not
+ * copied). The child ends with ipf_exit (returning from the scenario body is
+ * ipf_exit(0)); a child still running, never reaped, or killed by a signal
+ * when the run ends is an oracle failure. Outside a controlled run: fork().
+ * Returns as fork does: the child's pid, 0 in the child, -1 with errno. */
+pid_t ipf_fork(const char *name);
+/* waitpid(2) as a scheduling point: in a controlled run it blocks on the
+ * scheduler until the child has ended, so a parent that waits for a child
+ * that waits for it is a deadlock the scheduler sees and names. Returns as
+ * waitpid does (EINTR never). */
+pid_t ipf_waitpid(pid_t pid, int *status, int options);
+/* End the calling process with status, as _exit(2) does (no atexit
+ * handlers, no stdio flush). */
+__attribute__((noreturn)) void ipf_exit(int status);
 
 /* ---- yield, sleep, shared words ----------------------------------------- */
 

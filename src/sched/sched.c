@@ -1651,3 +1651,13 @@ void ipf__cond_wake(const void *c, int all) {
   if (all) { for (int i = 0; i < k; i++) w[i]->signalled = 1; return; }
   w[k > 1 ? draw(self, (unsigned)k) : 0]->signalled = 1;
 }
+
+/* ---- processes (stubs until the shared run state lands) ----------------------- */
+#include <sys/wait.h>
+pid_t ipf_fork(const char *name) { (void)name; return fork(); }
+pid_t ipf_waitpid(pid_t pid, int *status, int options) {
+  pid_t r;
+  while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
+  return r;
+}
+void ipf_exit(int status) { _exit(status); }
