@@ -44,6 +44,7 @@
 
 #include "ipcfault/sched.h"
 #include "internal.h"
+#include "../sched/internal.h"
 #include "../sched/exec.h"
 
 /* ---- sites ------------------------------------------------------------------ */
@@ -90,9 +91,20 @@ const char *ipf_site_default_term(int site) {
 /* ---- the installed plan ------------------------------------------------------- */
 
 static _Atomic(const ipf_plan *) active;
-static _Atomic long calls[IPF_SITE_COUNT];
-static _Atomic long fired[IPF_SITE_COUNT];
-static _Atomic long remaining[IPF_PLAN_MAX_TERMS];   /* live n* counts of `active` */
+/* The per-site counters and the live n* counts of `active` are one run's
+ * across its processes (sched.c, "Processes"): a fault a forked child fires
+ * is counted, and an n* budget spent, for the whole run. So they live in a
+ * shared mapping, made by each process at its first execution (before any
+ * fork of the run); until then, in this zeroed copy. */
+static struct fcounts {
+  _Atomic long calls[IPF_SITE_COUNT];
+  _Atomic long fired[IPF_SITE_COUNT];
+  _Atomic long remaining[IPF_PLAN_MAX_TERMS];
+} F_boot, *F = &F_boot;
+static pid_t F_pid;
+#define calls (F->calls)
+#define fired (F->fired)
+#define remaining (F->remaining)
 static __thread int in_fault;                         /* a delay must not re-enter */
 void ipf__fault_thread_reset(void) { in_fault = 0; }
 
@@ -118,6 +130,10 @@ __attribute__((constructor)) static void fiu_from_env(void) {
 }
 
 void ipf__fault_begin(const ipf_plan *p) {
+  if (F_pid != getpid()) {
+    struct fcounts *m = ipf__shared_map(sizeof *m);
+    if (m) { F = m; F_pid = getpid(); }
+  }
   __atomic_store_n(&ipf__fault_live, 1, __ATOMIC_RELAXED);
   atomic_store_explicit(&active, NULL, memory_order_relaxed);
   atomic_store_explicit(&ipf__sched_point_armed, ipf_plan_has(p, IPF_SITE_SCHED_POINT), memory_order_relaxed);
