@@ -14,12 +14,22 @@
  * gone. fifo/open-order-deadlock makes both peers open their read end with a
  * blocking open first (the helper is not started yet: nobody else can
  * unblock them); fifo/early-eof drops the reader's keepalive.
+ *
+ * fifo/unrelated-processes: a writer and a reader process that share no fd
+ * and no memory of the parent's making, only the path of a FIFO in a private
+ * 0600 directory. Each role is a function of the path alone (writer_role,
+ * reader_role) that ends its process with a status; what the reader took and
+ * either reported goes to a report that an exec'd program would print and
+ * that here is a MAP_SHARED page. Today both are forked (ipf_fork), so that
+ * the run's one scheduler runs them; the roles are written to become the
+ * entry points of separately exec'd programs unchanged.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ipcfault/error.h"
@@ -150,6 +160,87 @@ static void body(void) {
   if (access(dir, F_OK) == 0) ipf_fail("leak", "directory %s still exists", dir);
 }
 
+/* ---- fifo/unrelated-processes -------------------------------------------------------- */
+
+static const char *const unrel_msgs[] = { "writer: Hello, reader!", "writer: How are you doing?",
+                                          "writer: Goodbye!" };
+#define NUNREL 3
+
+/* What the two roles report: an exec'd role would print it on its stdout. */
+struct unrel_report {
+  struct ipf__inbox inbox;       /* what the reader took */
+  char werr[160], rerr[160];
+  long faults;                   /* disruptions injected in the roles' processes */
+};
+static struct unrel_report *urep;
+static void *urep_cache;
+
+static __attribute__((noreturn)) void writer_role(const char *path, struct unrel_report *out) {
+  long begun = ipf__child_begin();
+  send_all(path, unrel_msgs, NUNREL, out->werr, sizeof out->werr, "writer");
+  ipf__child_exit(begun, &out->faults, 0);
+}
+
+static __attribute__((noreturn)) void reader_role(const char *path, struct unrel_report *out) {
+  long begun = ipf__child_begin();
+  ipf_fifo_reader_t *r = NULL;
+  int rc = ipf_fifo_open_reader(path, 1, &r);
+  if (rc < 0) ipf__err_append(out->rerr, sizeof out->rerr, "reader open", rc);
+  if (r) read_all(r, &out->inbox, out->rerr, sizeof out->rerr, "reader");
+  ipf_fifo_close_reader(r);
+  ipf__child_exit(begun, &out->faults, 0);
+}
+
+static void judge(const char *who, pid_t pid, int status) {
+  if (WIFSIGNALED(status))
+    ipf_fail("process-killed", "the %s process (pid %ld) was killed by signal %d", who, (long)pid, WTERMSIG(status));
+  else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    ipf_fail("child", "the %s process (pid %ld) ended badly (wait status %d)", who, (long)pid, status);
+}
+
+static void body_unrelated(void) {
+  ipf__ignore_sigpipe();
+  ipf__io_disruptions_reset();
+  urep = ipf__shared_scratch(&urep_cache, sizeof *urep);
+  if (!urep) { ipf_fail("setup", "mmap of the shared report: %s", strerror(errno)); return; }
+  memset(urep, 0, sizeof *urep);
+  char dir[96];
+  int rc = ipf_tmpdir(dir, sizeof dir);
+  if (rc < 0) { ipf_fail("setup", "mkdtemp: %s", ipf_strerror(rc)); return; }
+  if ((rc = ipf_fifo_make(dir, "fifo", path_a, sizeof path_a)) < 0) {
+    ipf_tmpdir_remove(dir);
+    if (ipf__io_disruptions() == 0) ipf_fail("setup", "mkfifo: %s", ipf_strerror(rc));
+    else ipf_clean_error("mkfifo: %s", ipf_strerror(rc));
+    return;
+  }
+  struct stat st;
+  if (stat(dir, &st) == 0 && (st.st_mode & 0077) != 0)
+    ipf_fail("mode", "directory %s has mode %o: others may reach the FIFO", dir, st.st_mode & 0777);
+  if (stat(path_a, &st) == 0 && (st.st_mode & 0777) != 0600)
+    ipf_fail("mode", "FIFO %s has mode %o, not 0600", path_a, st.st_mode & 0777);
+  /* The reader first or the writer first: either order must work, and the
+   * scheduler interleaves them from their first step anyway. */
+  pid_t r = ipf_fork("reader");
+  if (r == 0) reader_role(path_a, urep);
+  pid_t w = r < 0 ? -1 : ipf_fork("writer");
+  if (w == 0) writer_role(path_a, urep);
+  int e = errno, rs = 0, ws = 0;
+  if (w > 0) ipf_waitpid(w, &ws, 0);
+  if (r > 0) ipf_waitpid(r, &rs, 0);     /* without a writer, the reader times out and ends */
+  ipf__children_collect(&urep->faults);
+  if (r < 0 || w < 0) {
+    ipf_fail("setup", "fork: %s", strerror(e));
+  } else {
+    judge("writer", w, ws);
+    judge("reader", r, rs);
+    char errs[330];
+    snprintf(errs, sizeof errs, "%s%s%s", urep->werr, *urep->werr && *urep->rerr ? "; " : "", urep->rerr);
+    ipf__stream_oracle("FIFO between unrelated processes", unrel_msgs, NUNREL, &urep->inbox, errs);
+  }
+  ipf_tmpdir_remove(dir);
+  if (access(dir, F_OK) == 0) ipf_fail("leak", "directory %s still exists", dir);
+}
+
 #define FIFO_PLAN \
   "ipf/io/read = 30%short->5%eintr\n" \
   "ipf/io/write = 5%eintr\n" \
@@ -169,5 +260,8 @@ const ipf_scenario ipf__fifo_scenarios[] = {
   { "fifo/framed", IPF_EXPECT_OK,
     "private directory, 0600, open ordering handled, EOF only after all writers, unlink",
     body, IPF_SC_FDS, 0, FIFO_PLAN },
+  { "fifo/unrelated-processes", IPF_EXPECT_OK,
+    "writer and reader processes that share no fd, only a FIFO path in a private 0600 directory",
+    body_unrelated, IPF_SC_FDS | IPF_SC_FORKS, 0, FIFO_PLAN },
 };
 const size_t ipf__fifo_nscenarios = sizeof ipf__fifo_scenarios / sizeof ipf__fifo_scenarios[0];
