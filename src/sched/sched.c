@@ -2150,7 +2150,10 @@ pid_t ipf_fork(const char *name) {
     my_pid = getpid();
     self = c;
     free_workers = NULL;              /* the parent's parked threads are not here */
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the root dies, the run's processes with it */
+    /* the root dies (the kit's process), its children with it; deeper
+     * ones are not tied to their parent's life (a double fork is legal),
+     * the run's end kills them */
+    if (p->parent == 0) prctl(PR_SET_PDEATHSIG, SIGKILL);
     wait_go(c);
     IPF_HB_ACQUIRE(c);
     ipf__trace("forked from %s", me->name);
