@@ -17,15 +17,15 @@
  *
  * fifo/unrelated-processes: a writer and a reader process that share no fd
  * and no memory of the parent's making, only the path of a FIFO in a private
- * 0600 directory. Each role is a function of the path alone (writer_role,
- * reader_role) that ends its process with a status; what the reader took and
- * either reported goes to a report that an exec'd program would print and
- * that here is a MAP_SHARED page. Today both are forked (ipf_fork), so that
- * the run's one scheduler runs them; the roles are written to become the
- * entry points of separately exec'd programs unchanged.
+ * 0600 directory. Each role is a program's main (fifo_writer_main,
+ * fifo_reader_main: argv = role, FIFO path, report path) whose report, what
+ * the reader took and what either reported, goes to a file in the same
+ * directory. Today both are forked (ipf_fork) and call their main directly;
+ * the roles are written to become separately exec'd programs unchanged.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -166,29 +166,60 @@ static const char *const unrel_msgs[] = { "writer: Hello, reader!", "writer: How
                                           "writer: Goodbye!" };
 #define NUNREL 3
 
-/* What the two roles report: an exec'd role would print it on its stdout. */
+/* What a role tells the parent when it ends: written to a report file in the
+ * private directory, so that parent and roles share nothing but paths, as
+ * separately exec'd programs would. Plain syscalls: this is the oracle's
+ * channel, not the workload, and a regular file never blocks. */
 struct unrel_report {
   struct ipf__inbox inbox;       /* what the reader took */
-  char werr[160], rerr[160];
-  long faults;                   /* disruptions injected in the roles' processes */
+  char err[160];                 /* what the role reported */
+  long faults;                   /* disruptions injected in the role's process */
 };
-static struct unrel_report *urep;
-static void *urep_cache;
 
-static __attribute__((noreturn)) void writer_role(const char *path, struct unrel_report *out) {
-  long begun = ipf__child_begin();
-  send_all(path, unrel_msgs, NUNREL, out->werr, sizeof out->werr, "writer");
-  ipf__child_exit(begun, &out->faults, 0);
+static int report_write(const char *path, const struct unrel_report *r) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return -errno;
+  ssize_t k = write(fd, r, sizeof *r);     /* a regular file takes it whole */
+  int e = k == (ssize_t)sizeof *r ? 0 : k < 0 ? -errno : -EIO;
+  close(fd);
+  return e;
 }
 
-static __attribute__((noreturn)) void reader_role(const char *path, struct unrel_report *out) {
-  long begun = ipf__child_begin();
+static int report_read(const char *path, struct unrel_report *r) {
+  memset(r, 0, sizeof *r);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  ssize_t k = read(fd, r, sizeof *r);
+  int e = k == (ssize_t)sizeof *r ? 0 : k < 0 ? -errno : -EIO;
+  close(fd);
+  return e;
+}
+
+/* The two roles, each a program's main: argv = role, FIFO path, report
+ * path; the exit status is 0 once the report is written. Forked today; an
+ * exec'd entry point (ipf_exec_peer) could run them unchanged. */
+static int fifo_writer_main(int argc, char **argv) {
+  if (argc < 3) return 2;
+  struct unrel_report rep;
+  memset(&rep, 0, sizeof rep);
+  long begun = ipf__io_disruptions();
+  send_all(argv[1], unrel_msgs, NUNREL, rep.err, sizeof rep.err, "writer");
+  rep.faults = ipf__io_disruptions() - begun;
+  return report_write(argv[2], &rep) < 0 ? 3 : 0;
+}
+
+static int fifo_reader_main(int argc, char **argv) {
+  if (argc < 3) return 2;
+  struct unrel_report rep;
+  memset(&rep, 0, sizeof rep);
+  long begun = ipf__io_disruptions();
   ipf_fifo_reader_t *r = NULL;
-  int rc = ipf_fifo_open_reader(path, 1, &r);
-  if (rc < 0) ipf__err_append(out->rerr, sizeof out->rerr, "reader open", rc);
-  if (r) read_all(r, &out->inbox, out->rerr, sizeof out->rerr, "reader");
+  int rc = ipf_fifo_open_reader(argv[1], 1, &r);
+  if (rc < 0) ipf__err_append(rep.err, sizeof rep.err, "reader open", rc);
+  if (r) read_all(r, &rep.inbox, rep.err, sizeof rep.err, "reader");
   ipf_fifo_close_reader(r);
-  ipf__child_exit(begun, &out->faults, 0);
+  rep.faults = ipf__io_disruptions() - begun;
+  return report_write(argv[2], &rep) < 0 ? 3 : 0;
 }
 
 static void judge(const char *who, pid_t pid, int status) {
@@ -201,12 +232,11 @@ static void judge(const char *who, pid_t pid, int status) {
 static void body_unrelated(void) {
   ipf__ignore_sigpipe();
   ipf__io_disruptions_reset();
-  urep = ipf__shared_scratch(&urep_cache, sizeof *urep);
-  if (!urep) { ipf_fail("setup", "mmap of the shared report: %s", strerror(errno)); return; }
-  memset(urep, 0, sizeof *urep);
-  char dir[96];
+  char dir[96], wrep[160], rrep[160];
   int rc = ipf_tmpdir(dir, sizeof dir);
   if (rc < 0) { ipf_fail("setup", "mkdtemp: %s", ipf_strerror(rc)); return; }
+  snprintf(wrep, sizeof wrep, "%s/writer.report", dir);
+  snprintf(rrep, sizeof rrep, "%s/reader.report", dir);
   if ((rc = ipf_fifo_make(dir, "fifo", path_a, sizeof path_a)) < 0) {
     ipf_tmpdir_remove(dir);
     if (ipf__io_disruptions() == 0) ipf_fail("setup", "mkfifo: %s", ipf_strerror(rc));
@@ -218,24 +248,33 @@ static void body_unrelated(void) {
     ipf_fail("mode", "directory %s has mode %o: others may reach the FIFO", dir, st.st_mode & 0777);
   if (stat(path_a, &st) == 0 && (st.st_mode & 0777) != 0600)
     ipf_fail("mode", "FIFO %s has mode %o, not 0600", path_a, st.st_mode & 0777);
-  /* The reader first or the writer first: either order must work, and the
-   * scheduler interleaves them from their first step anyway. */
+  /* Either may start first: the scheduler interleaves them from their first
+   * step. The parent holds no fd of the FIFO. */
   pid_t r = ipf_fork("reader");
-  if (r == 0) reader_role(path_a, urep);
+  if (r == 0) {
+    char *av[] = { "fifo-reader", path_a, rrep, NULL };
+    ipf_exit(fifo_reader_main(3, av));
+  }
   pid_t w = r < 0 ? -1 : ipf_fork("writer");
-  if (w == 0) writer_role(path_a, urep);
+  if (w == 0) {
+    char *av[] = { "fifo-writer", path_a, wrep, NULL };
+    ipf_exit(fifo_writer_main(3, av));
+  }
   int e = errno, rs = 0, ws = 0;
   if (w > 0) ipf_waitpid(w, &ws, 0);
   if (r > 0) ipf_waitpid(r, &rs, 0);     /* without a writer, the reader times out and ends */
-  ipf__children_collect(&urep->faults);
   if (r < 0 || w < 0) {
     ipf_fail("setup", "fork: %s", strerror(e));
   } else {
     judge("writer", w, ws);
     judge("reader", r, rs);
+    struct unrel_report wr, rr;
+    if ((rc = report_read(wrep, &wr)) < 0 || (rc = report_read(rrep, &rr)) < 0)
+      ipf_fail("report", "a role exited without its report: %s", ipf_strerror(rc));
+    for (long d = wr.faults + rr.faults; d > 0; d--) ipf__io_disrupted();
     char errs[330];
-    snprintf(errs, sizeof errs, "%s%s%s", urep->werr, *urep->werr && *urep->rerr ? "; " : "", urep->rerr);
-    ipf__stream_oracle("FIFO between unrelated processes", unrel_msgs, NUNREL, &urep->inbox, errs);
+    snprintf(errs, sizeof errs, "%s%s%s", wr.err, *wr.err && *rr.err ? "; " : "", rr.err);
+    ipf__stream_oracle("FIFO between unrelated processes", unrel_msgs, NUNREL, &rr.inbox, errs);
   }
   ipf_tmpdir_remove(dir);
   if (access(dir, F_OK) == 0) ipf_fail("leak", "directory %s still exists", dir);
