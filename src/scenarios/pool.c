@@ -18,7 +18,8 @@
  * per worker. A worker "crashes" mid-task by exiting with status 70 (not by a
  * signal, which the run's process oracle would call a failure of its own):
  * task 2 always does on its first attempt, and the fault site ipf/pool/task
- * (crash or throw) may make any task do so. The parent sees end of file on
+ * (crash or throw) may make any task do so; a worker whose pipe fails ends
+ * with status 71 and is treated alike. The parent sees end of file on
  * the dead worker's answers, reaps it, forks a replacement and gives it the
  * task again, so every task is done exactly once; at the end it closes every
  * task pipe (each worker sees end of file and exits 0) and reaps them all.
@@ -109,6 +110,7 @@ static void body(void) {
 #define PNT 4              /* tasks 1..PNT */
 #define PCRASH 2           /* this task crashes its worker on its first attempt */
 #define CRASH_STATUS 70    /* how a worker that crashed mid-task ends */
+#define BROKEN_STATUS 71   /* how a worker ends whose task or answer pipe failed */
 #define PSPAWN_MAX 12      /* workers forked in one execution at most */
 
 static const char *const pworker_names[PSPAWN_MAX] = {
@@ -138,16 +140,17 @@ static __attribute__((noreturn)) void pool_worker(int tfd, int afd) {
     int rc = ipf_pipe_recv(tfd, &t, sizeof t, &len);
     if (rc == -EINTR) continue;
     if (rc == 0) break;                           /* the pool closed our task pipe: shut down */
-    if (rc < 0 || len != sizeof t) { status = 71; break; }
+    if (rc < 0 || len != sizeof t) { status = BROKEN_STATUS; break; }
     long arg = 0;
     int act = IPF_FAULT(POOL_TASK, &arg);
     if ((t.id == PCRASH && t.attempt == 0) || act == IPF_ACT_CRASH || act == IPF_ACT_THROW) {
       ipf_note("crashes in task %d", t.id);
+      if (act == IPF_ACT_CRASH || act == IPF_ACT_THROW) ipf__io_disrupted();   /* an injected failure */
       ipf__child_exit(begun, &pfaults->faults, CRASH_STATUS);   /* mid-task: no answer */
     }
     int answer[2] = { t.id, t.attempt };
     do rc = ipf_pipe_send(afd, answer, sizeof answer); while (rc == -EINTR);
-    if (rc < 0) { status = 72; break; }
+    if (rc < 0) { status = BROKEN_STATUS; break; }
   }
   ipf_close(tfd);
   ipf_close(afd);
@@ -206,6 +209,7 @@ static void body_process(void) {
   memset(pdone, 0, sizeof pdone);
   nspawned = 0;
   char broken[160] = "";      /* an error that ended the pool early, if any */
+  char late[160] = "";        /* an error a worker reported at shutdown */
   int rc, next = 1, crashes = 0;
   pid_t unreaped = 0;
   for (int k = 0; k < PNW && !*broken; k++)
@@ -249,9 +253,10 @@ static void body_process(void) {
       }
       pid_t pid = pw[k].pid;
       if (retire(k, &status) < 0) { ipf_fail("child", "waitpid of a worker: %s", strerror(errno)); return; }
-      if (!WIFEXITED(status) || WEXITSTATUS(status) != CRASH_STATUS)
-        ipf_fail("child", "worker pid %ld ended with wait status %d mid-task, not the crash status %d",
-                 (long)pid, status, CRASH_STATUS);
+      /* a crash, or a worker whose pipe failed (it says so by its status) */
+      if (!WIFEXITED(status) || (WEXITSTATUS(status) != CRASH_STATUS && WEXITSTATUS(status) != BROKEN_STATUS))
+        ipf_fail("child", "worker pid %ld ended with wait status %d mid-task, neither the crash status %d nor "
+                 "the broken-pipe status %d", (long)pid, status, CRASH_STATUS, BROKEN_STATUS);
       ipf_note("reaped crashed worker pid %ld, task %d goes to a new worker", (long)pid, lost);
       if ((rc = spawn(k)) < 0) snprintf(broken, sizeof broken, "fork of a replacement: %s", ipf_strerror(rc));
       else if ((rc = dispatch(k, lost, attempt + 1)) < 0)
@@ -266,14 +271,20 @@ static void body_process(void) {
     pid_t pid = pw[k].pid;
     int status;
     if (retire(k, &status) < 0) { ipf_fail("child", "waitpid of a worker: %s", strerror(errno)); continue; }
-    if (!*broken && (!WIFEXITED(status) || WEXITSTATUS(status) != 0) && !bad_exit++)
+    if (WIFEXITED(status) && WEXITSTATUS(status) == BROKEN_STATUS) {
+      /* an idle worker whose task pipe failed: it said so, and nothing was lost */
+      if (!*late) snprintf(late, sizeof late, "worker pid %ld: its task pipe failed", (long)pid);
+    } else if (!*broken && (!WIFEXITED(status) || WEXITSTATUS(status) != 0) && !bad_exit++) {
       ipf_fail("child", "worker pid %ld ended with wait status %d at shutdown", (long)pid, status);
+    }
   }
   ipf__children_collect(&pfaults->faults);
-  if (*broken) {
-    if (ipf__io_disruptions() == 0) ipf_fail("unexplained-error", "no fault was injected, yet: %s", broken);
-    else ipf_clean_error("the pool stopped: %s", broken);
-    return;
+  if (*broken || *late) {
+    if (ipf__io_disruptions() == 0)
+      ipf_fail("unexplained-error", "no fault was injected, yet: %s", *broken ? broken : late);
+    else
+      ipf_clean_error("the pool %s: %s", *broken ? "stopped" : "lost a worker", *broken ? broken : late);
+    if (*broken) return;     /* tasks may be left undone: it said so */
   }
   for (int i = 1; i <= PNT; i++) {
     if (pdone[i] == 0 && unreaped)
