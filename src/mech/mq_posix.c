@@ -32,13 +32,19 @@
 
 #include "ipcfault/mq.h"
 #include "ipcfault/sched.h"
-#include "../sched/internal.h"     /* ipf__world, ipf__point, ipf__block */
+#include "../sched/internal.h"     /* ipf__world, ipf__point, ipf__block, ipf__exec_adopt */
 
 struct ipf_pmq {
   mqd_t mq;
   long maxmsg, msgsize;
   char name[64];
 };
+
+static void release(void *obj) {
+  ipf_pmq_t *q = obj;
+  mq_close(q->mq);
+  free(q);
+}
 
 int ipf_pmq_open(ipf_pmq_t **out, long maxmsg, long msgsize) {
   *out = NULL;
@@ -56,6 +62,9 @@ int ipf_pmq_open(ipf_pmq_t **out, long maxmsg, long msgsize) {
   }
   /* The descriptor is all anyone needs from here on. */
   mq_unlink(q->name);
+  /* a controlled execution abandoned in a deadlock never closes it: the
+   * run closes it then (an unlinked queue still counts against queues_max) */
+  ipf__exec_adopt(q, release);
   q->maxmsg = maxmsg;
   q->msgsize = msgsize;
   *out = q;
@@ -144,6 +153,7 @@ long ipf_pmq_receive(ipf_pmq_t *q, void *buf, size_t cap, unsigned *prio, long m
 
 int ipf_pmq_close(ipf_pmq_t *q) {
   if (!q) return 0;
+  ipf__exec_disown(q);
   int rc = mq_close(q->mq) < 0 ? -errno : 0;
   free(q);
   return rc;

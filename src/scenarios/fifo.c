@@ -131,6 +131,26 @@ static void check(void) {
   ipf__stream_oracle("FIFO B", right_msgs, 3, &at_left, errs);
 }
 
+/* The private directory (dir, cap bytes) and FIFO a (path_a), and b
+ * (path_b) when n is 2; checks their modes. 0, or -1 having said why. */
+static int make_fifos(char *dir, size_t cap, int n) {
+  int rc = ipf_tmpdir(dir, cap);
+  if (rc < 0) { ipf_fail("setup", "mkdtemp: %s", ipf_strerror(rc)); return -1; }
+  if ((rc = ipf_fifo_make(dir, "a", path_a, sizeof path_a)) < 0 ||
+      (n > 1 && (rc = ipf_fifo_make(dir, "b", path_b, sizeof path_b)) < 0)) {
+    ipf_tmpdir_remove(dir);
+    if (ipf__io_disruptions() == 0) ipf_fail("setup", "mkfifo: %s", ipf_strerror(rc));
+    else ipf_clean_error("mkfifo: %s", ipf_strerror(rc));
+    return -1;
+  }
+  struct stat st;
+  if (stat(dir, &st) == 0 && (st.st_mode & 0077) != 0)
+    ipf_fail("mode", "directory %s has mode %o: others may reach its FIFOs", dir, st.st_mode & 0777);
+  if (stat(path_a, &st) == 0 && (st.st_mode & 0777) != 0600)
+    ipf_fail("mode", "FIFO %s has mode %o, not 0600", path_a, st.st_mode & 0777);
+  return 0;
+}
+
 static void body(void) {
   ipf__ignore_sigpipe();
   ipf__io_disruptions_reset();
@@ -138,18 +158,7 @@ static void body(void) {
   memset(&at_right, 0, sizeof at_right);
   err_left[0] = err_right[0] = err_helper[0] = 0;
   char dir[96];
-  int rc = ipf_tmpdir(dir, sizeof dir);
-  if (rc < 0) { ipf_fail("setup", "mkdtemp: %s", ipf_strerror(rc)); return; }
-  if ((rc = ipf_fifo_make(dir, "a", path_a, sizeof path_a)) < 0 ||
-      (rc = ipf_fifo_make(dir, "b", path_b, sizeof path_b)) < 0) {
-    ipf_tmpdir_remove(dir);
-    if (ipf__io_disruptions() == 0) ipf_fail("setup", "mkfifo: %s", ipf_strerror(rc));
-    else ipf_clean_error("mkfifo: %s", ipf_strerror(rc));
-    return;
-  }
-  struct stat st;
-  if (stat(path_a, &st) == 0 && (st.st_mode & 0777) != 0600)
-    ipf_fail("mode", "FIFO %s has mode %o, not 0600", path_a, st.st_mode & 0777);
+  if (make_fifos(dir, sizeof dir, 2) < 0) return;
   ipf_thread_t l, r;
   ipf_thread_create(&l, "left", left, NULL);
   ipf_thread_create(&r, "right", right, NULL);
@@ -233,21 +242,10 @@ static void body_unrelated(void) {
   ipf__ignore_sigpipe();
   ipf__io_disruptions_reset();
   char dir[96], wrep[160], rrep[160];
-  int rc = ipf_tmpdir(dir, sizeof dir);
-  if (rc < 0) { ipf_fail("setup", "mkdtemp: %s", ipf_strerror(rc)); return; }
+  if (make_fifos(dir, sizeof dir, 1) < 0) return;
   snprintf(wrep, sizeof wrep, "%s/writer.report", dir);
   snprintf(rrep, sizeof rrep, "%s/reader.report", dir);
-  if ((rc = ipf_fifo_make(dir, "fifo", path_a, sizeof path_a)) < 0) {
-    ipf_tmpdir_remove(dir);
-    if (ipf__io_disruptions() == 0) ipf_fail("setup", "mkfifo: %s", ipf_strerror(rc));
-    else ipf_clean_error("mkfifo: %s", ipf_strerror(rc));
-    return;
-  }
-  struct stat st;
-  if (stat(dir, &st) == 0 && (st.st_mode & 0077) != 0)
-    ipf_fail("mode", "directory %s has mode %o: others may reach the FIFO", dir, st.st_mode & 0777);
-  if (stat(path_a, &st) == 0 && (st.st_mode & 0777) != 0600)
-    ipf_fail("mode", "FIFO %s has mode %o, not 0600", path_a, st.st_mode & 0777);
+  int rc;
   /* Either may start first: the scheduler interleaves them from their first
    * step. The parent holds no fd of the FIFO. */
   pid_t r = ipf_fork("reader");

@@ -43,6 +43,7 @@
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
 #include "registry.h"
+#include "../sched/internal.h"     /* ipf__exec_adopt */
 #include "stream.h"
 
 /* ---- the stream oracle (shared with fifo.c and uds.c) ------------------------ */
@@ -318,12 +319,17 @@ static int bulk_prepare(int wfd) {
     ipf_fail("setup", "malloc of %zu bytes", bulk_len);
     return -1;
   }
+  /* a parent abandoned in a deadlock (pipe/wait-before-drain) never frees them */
+  ipf__exec_adopt(bulk_out, free);
+  ipf__exec_adopt(bulk_in, free);
   for (size_t i = 0; i < bulk_len; i++) bulk_out[i] = (char)('a' + i % 23);
   snprintf(bulk_label, sizeof bulk_label, "<%zu bytes>", bulk_len);
   return 0;
 }
 
 static void bulk_release(void) {
+  ipf__exec_disown(bulk_out);
+  ipf__exec_disown(bulk_in);
   free(bulk_out);
   free(bulk_in);
   bulk_out = bulk_in = NULL;
