@@ -681,7 +681,8 @@ static int pred_holds(const worker *w) {
   case IPF_WAIT_PROC: {
     int me = (int)(intptr_t)w->wait_obj;
     for (int i = 1; i < R.nprocs; i++)
-      if (R.procs[i].parent == me && R.procs[i].state == P_EXITED &&
+      /* exited, or exec'd another program (left: the kernel's wait then) */
+      if (R.procs[i].parent == me && (R.procs[i].state == P_EXITED || R.procs[i].state == P_LEFT) &&
           (w->wait_arg == -1 || R.procs[i].pid == (pid_t)w->wait_arg))
         return 1;
     return 0;
