@@ -54,8 +54,12 @@ static void body(void) {
 /* What the command prints besides the verdict: fault counts and, with
  * --trace/--html, the interleaving (the last IPF_EXEC_TRACE_CAP events).
  * Called once, wherever the execution ends. */
+static pid_t root_pid;                 /* the execution's first process */
 static void publish(void) {
   static int done;
+  /* the program's own children inherit these exit and signal handlers:
+   * what an execution did is its first process's to say */
+  if (getpid() != root_pid) return;
   if (done++) return;
   for (int i = 0; i < IPF_SITE_COUNT; i++) ipf_fault_stats(i, &shm->fcalls[i], &shm->ffired[i]);
   shm->fstats = 1;
@@ -96,6 +100,7 @@ static __attribute__((noreturn)) void report(int verdict, const char *kind, cons
 static void plain_at_exit(void) { ipf__exec_active = 0; }
 
 static __attribute__((noreturn)) void child(void) {
+  root_pid = getpid();
   close(IPF_EXEC_CTL_FD);
   close(IPF_EXEC_ST_FD);
   int null = open("/dev/null", O_RDWR);

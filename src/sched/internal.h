@@ -98,6 +98,17 @@ enum { IPF_STALL_PREEMPT, IPF_STALL_DEFER, IPF_STALL_SAMPLE };
 uintptr_t ipf__sched_probe(pthread_t *pt, long *steps);
 void ipf__stall_at(long seen, uintptr_t pc, uint64_t regs, int how);
 
+/* ---- processes (issue 13; DESIGN.md, "Processes") ----------------------------
+ * The calling process leaves the run: how = IPF_LEAVE_EXIT (exit() was
+ * called with status: it runs its handlers and flushes stdio next, outside
+ * the scheduler) or IPF_LEAVE_EXEC (it is about to exec `what`, another
+ * binary, which is not part of the run; what is the path, copied). On
+ * return the calling thread is unmanaged and the process's other threads are
+ * out of the run; the run goes on with the other processes. Called by exec
+ * mode's interposers (src/preload) with ipf__pt_guard set. */
+enum { IPF_LEAVE_EXIT = 1, IPF_LEAVE_EXEC = 2 };
+void ipf__proc_leave(int how, int status, const char *what);
+
 /* Close the fds that abandoned threads of the execution just ended still
  * hold (src/io/io.c). */
 void ipf__io_reap(void);
