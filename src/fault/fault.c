@@ -44,6 +44,7 @@
 
 #include "ipcfault/sched.h"
 #include "internal.h"
+#include "../sched/internal.h"
 #include "../sched/exec.h"
 
 /* ---- sites ------------------------------------------------------------------ */
@@ -90,9 +91,20 @@ const char *ipf_site_default_term(int site) {
 /* ---- the installed plan ------------------------------------------------------- */
 
 static _Atomic(const ipf_plan *) active;
-static _Atomic long calls[IPF_SITE_COUNT];
-static _Atomic long fired[IPF_SITE_COUNT];
-static _Atomic long remaining[IPF_PLAN_MAX_TERMS];   /* live n* counts of `active` */
+/* The per-site counters and the live n* counts of `active` are one run's
+ * across its processes (sched.c, "Processes"): a fault a forked child fires
+ * is counted, and an n* budget spent, for the whole run. So they live in a
+ * shared mapping, made by each process at its first execution (before any
+ * fork of the run); until then, in this zeroed copy. */
+static struct fcounts {
+  _Atomic long calls[IPF_SITE_COUNT];
+  _Atomic long fired[IPF_SITE_COUNT];
+  _Atomic long remaining[IPF_PLAN_MAX_TERMS];
+} F_boot, *F = &F_boot;
+static pid_t F_pid;
+#define calls (F->calls)
+#define fired (F->fired)
+#define remaining (F->remaining)
 static __thread int in_fault;                         /* a delay must not re-enter */
 void ipf__fault_thread_reset(void) { in_fault = 0; }
 
@@ -117,7 +129,33 @@ __attribute__((constructor)) static void fiu_from_env(void) {
   if (e && *e && strcmp(e, "0")) ipf_fiu_enable();
 }
 
+/* A peer image (sched.c, ipf_exec_peer) joins the run's plan: the same
+ * text, parsed in this image, over the run's counters (not reset). */
+const char *ipf__fault_plan_text_now(void) {
+  const ipf_plan *p = atomic_load_explicit(&active, memory_order_relaxed);
+  return p ? ipf__plan_text(p) : NULL;
+}
+
+int ipf__fault_adopt(const char *text) {
+  int created;
+  struct fcounts *m = ipf__shared_get(IPF_SHK_FAULT, sizeof *m, &created);
+  if (m) { F = m; F_pid = getpid(); }
+  __atomic_store_n(&ipf__fault_live, 1, __ATOMIC_RELAXED);
+  if (!text || !*text) return 0;
+  ipf_plan *p = NULL;
+  char err[256];
+  if (ipf_plan_parse(text, "plan", &p, err, sizeof err)) return -EINVAL;
+  atomic_store_explicit(&ipf__sched_point_armed, ipf_plan_has(p, IPF_SITE_SCHED_POINT), memory_order_relaxed);
+  atomic_store_explicit(&active, p->total ? p : NULL, memory_order_release);   /* kept for the image's life */
+  return 0;
+}
+
 void ipf__fault_begin(const ipf_plan *p) {
+  if (F_pid != getpid()) {
+    int created;
+    struct fcounts *m = ipf__shared_get(IPF_SHK_FAULT, sizeof *m, &created);
+    if (m) { F = m; F_pid = getpid(); }
+  }
   __atomic_store_n(&ipf__fault_live, 1, __ATOMIC_RELAXED);
   atomic_store_explicit(&active, NULL, memory_order_relaxed);
   atomic_store_explicit(&ipf__sched_point_armed, ipf_plan_has(p, IPF_SITE_SCHED_POINT), memory_order_relaxed);

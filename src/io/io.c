@@ -40,6 +40,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -73,7 +74,11 @@ static struct fifo_ent {
   int refs;          /* registered fds + waiters; 0 = free slot */
   int readers, writers;
   unsigned wcount;   /* writer opens so far: a waiting reader wakes on a change */
-} fifos[NFIFO];
+} fifos_boot[NFIFO], *fifos = fifos_boot;
+/* A FIFO's readers and writers may be in different processes of a run, so
+ * the registry is shared by them (sched.c, "Processes"): each process maps
+ * its own at its first controlled execution, before any fork of the run. */
+static pid_t shared_pid;
 
 static struct fdinfo *info(int fd) { return fd >= 0 && fd < FD_TABLE ? &fdt[fd] : NULL; }
 
@@ -181,6 +186,81 @@ static const char *describe_fd(int fd, short ev) {
     snprintf(why_buf, sizeof why_buf, "fd %d: not ready", fd);
   }
   return why_buf;
+}
+
+/* Who, among the run's processes, holds an end of the pipe or FIFO st
+ * open for `acc` (O_RDONLY: a reader; O_WRONLY: a writer), as words
+ * ("parent (pid 41) fd 3, child (pid 42) fd 4"); the count. Read from
+ * /proc/PID/fd and fdinfo, so it sees what the kernel sees, inherited
+ * copies included. For reports only. */
+static int holders(const struct stat *st, int acc, char *out, size_t cap) {
+  pid_t pids[64];
+  const char *names[64];
+  int np = ipf__run_procs(pids, names, 64), n = 0;
+  size_t o = 0;
+  out[0] = 0;
+  for (int i = 0; i < np; i++) {
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pids[i]);
+    DIR *d = opendir(dir);
+    if (!d) continue;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      char path[320], info[4096];
+      struct stat fs;
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      if (stat(path, &fs) < 0 || fs.st_ino != st->st_ino || fs.st_dev != st->st_dev) continue;
+      snprintf(path, sizeof path, "/proc/%d/fdinfo/%s", (int)pids[i], e->d_name);
+      int fd = open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      ssize_t k = read(fd, info, sizeof info - 1);
+      close(fd);
+      if (k <= 0) continue;
+      info[k] = 0;
+      const char *fl = strstr(info, "flags:");
+      if (!fl) continue;
+      long flags = strtol(fl + 6, NULL, 8);
+      int a = (int)(flags & O_ACCMODE);
+      if (!(a == acc || a == O_RDWR)) continue;
+      int w = snprintf(out + o, cap > o ? cap - o : 0, "%s%s (pid %d) fd %s", n ? ", " : "", names[i],
+                       (int)pids[i], e->d_name);
+      if (w > 0 && o + (size_t)w < cap) o += (size_t)w;
+      n++;
+    }
+    closedir(d);
+  }
+  return n;
+}
+
+static __thread char explain_buf[400];
+
+const char *ipf__io_explain(int fd, short ev) {
+  struct stat st;
+  /* within one process, the words of the block (which name the fd of the
+   * other end when this process holds it) say it all */
+  if (!ipf__multiproc() || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) return describe_fd(fd, ev);
+  int guard = ipf__pt_guard;          /* the kit's own syscalls, past exec mode's interposers */
+  ipf__pt_guard = 1;
+  struct fdinfo *f = info(fd);
+  int k = f ? LD(f->kind) : K_NONE;
+  const char *what = k == K_FIFO_R || k == K_FIFO_W || k == K_FIFO_RW ? "FIFO" : "pipe";
+  int unread = 0;
+  if (ioctl(fd, FIONREAD, &unread) < 0) unread = -1;
+  int size = fcntl(fd, F_GETPIPE_SZ);
+  char who[300];
+  if (ev & POLLOUT) {
+    int n = holders(&st, O_RDONLY, who, sizeof who);
+    snprintf(explain_buf, sizeof explain_buf, "%s full: %d of %d bytes unread; %s%s", what, unread, size,
+             n == 0 ? "nobody holds its read end" : n == 1 ? "its only reader: " : "its readers: ", who);
+  } else {
+    int n = holders(&st, O_WRONLY, who, sizeof who);
+    snprintf(explain_buf, sizeof explain_buf, "%s empty; %s%s%s", what,
+             n == 1 ? "its only write end is held by " : "its write ends are held by ", who,
+             " (end of file comes only once every write end is closed)");
+  }
+  ipf__pt_guard = guard;
+  return explain_buf;
 }
 
 static long now_ms(void) {
@@ -700,7 +780,12 @@ int ipf_open(const char *path, int flags, mode_t mode) {
  * any world may create directories without a lock (a lock would add
  * happens-before edges that hide the program's races from TSan). */
 #define NTMP 256
-static struct { int used; int in_run; char path[128]; } tmpdirs[NTMP];
+/* Shared by the processes of a run like the FIFO registry, so that the
+ * root's end of execution removes what a child made and never removed
+ * (a killed child); `root` is whose execution it belongs to, `pid` who
+ * made it (only the maker removes it at its exit). */
+struct tmpslot { int used; int in_run; pid_t pid, root; char path[128]; };
+static struct tmpslot tmpdirs_boot[NTMP], *tmpdirs = tmpdirs_boot;
 static char tmp_base[96];
 static pid_t tmp_owner;
 
@@ -768,7 +853,8 @@ void ipf_tmpdir_cleanup(void) {
 
 static void tmpdirs_at_exit(void) {
   for (int i = 0; i < NTMP; i++)
-    if (__atomic_load_n(&tmpdirs[i].used, __ATOMIC_ACQUIRE) == 2) rm_tree(tmpdirs[i].path);
+    if (__atomic_load_n(&tmpdirs[i].used, __ATOMIC_ACQUIRE) == 2 && tmpdirs[i].pid == getpid())
+      rm_tree(tmpdirs[i].path);
   ipf_tmpdir_cleanup();
 }
 
@@ -796,6 +882,8 @@ int ipf_tmpdir(char *dir, size_t cap) {
     if (__atomic_compare_exchange_n(&tmpdirs[i].used, &z, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
       snprintf(tmpdirs[i].path, sizeof tmpdirs[i].path, "%s", t);
       tmpdirs[i].in_run = in_run;
+      tmpdirs[i].pid = getpid();
+      tmpdirs[i].root = ipf__run_root();
       __atomic_store_n(&tmpdirs[i].used, 2, __ATOMIC_RELEASE);
       break;
     }
@@ -828,8 +916,27 @@ int ipf_tmpdir_remove(const char *dir) {
 static void tmp_reap(void) {
   int any = 0;
   for (int i = 0; i < NTMP; i++)
-    if (__atomic_load_n(&tmpdirs[i].used, __ATOMIC_ACQUIRE) == 2 && tmpdirs[i].in_run) { tmp_slot_remove(i); any = 1; }
+    if (__atomic_load_n(&tmpdirs[i].used, __ATOMIC_ACQUIRE) == 2 && tmpdirs[i].in_run &&
+        tmpdirs[i].root == getpid()) {
+      tmp_slot_remove(i);
+      any = 1;
+    }
   if (any && getpid() != tmp_owner && owner_gone()) rmdir(tmp_base);
+}
+
+void ipf__io_exec_begin(void) {
+  if (shared_pid == getpid()) return;
+  int cf, ct;
+  struct fifo_ent *f = ipf__shared_get(IPF_SHK_FIFO, sizeof fifos_boot, &cf);
+  struct tmpslot *t = ipf__shared_get(IPF_SHK_TMP, sizeof tmpdirs_boot, &ct);
+  if (!f || !t) return;               /* one process per run keeps working without them */
+  /* made now: what this process knew so far goes in; found (a peer image):
+   * it is the run's already */
+  if (cf) memcpy(f, fifos, sizeof fifos_boot);
+  if (ct) memcpy(t, tmpdirs, sizeof tmpdirs_boot);
+  fifos = f;
+  tmpdirs = t;
+  shared_pid = getpid();
 }
 
 void ipf__io_exec_end(int abandoned) {

@@ -729,12 +729,6 @@ API int execle(const char *path, const char *arg, ...) {
   return execve(path, (char *const *)argv, envp);
 }
 
-/* Until the run spans processes (the scheduler's side of issue 13), leaving
- * the run is nothing: the exits and execs above behave as they did. A
- * strong definition in the scheduler replaces this one. */
-__attribute__((weak)) void ipf__proc_leave(int how, int status, const char *what) {
-  (void)how; (void)status; (void)what;
-}
 #endif
 
 #ifndef IPF_INTERPOSE_LINKED

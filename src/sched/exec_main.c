@@ -54,13 +54,14 @@ static void body(void) {
 /* What the command prints besides the verdict: fault counts and, with
  * --trace/--html, the interleaving (the last IPF_EXEC_TRACE_CAP events).
  * Called once, wherever the execution ends. */
-static pid_t root_pid;                 /* the execution's first process */
+static pid_t exec_pid;                /* the execution's root process */
 static void publish(void) {
   static int done;
-  /* the program's own children inherit these exit and signal handlers:
-   * what an execution did is its first process's to say */
-  if (getpid() != root_pid) return;
-  if (done++) return;
+  /* the program's own children inherit the handler: theirs is not the
+   * execution's end */
+  if (getpid() != exec_pid || done++) return;
+  /* the root process ends the execution: no process of the run outlives it */
+  ipf__procs_kill();
   for (int i = 0; i < IPF_SITE_COUNT; i++) ipf_fault_stats(i, &shm->fcalls[i], &shm->ffired[i]);
   shm->fstats = 1;
   if (!shm->trace) return;
@@ -100,7 +101,7 @@ static __attribute__((noreturn)) void report(int verdict, const char *kind, cons
 static void plain_at_exit(void) { ipf__exec_active = 0; }
 
 static __attribute__((noreturn)) void child(void) {
-  root_pid = getpid();
+  exec_pid = getpid();
   close(IPF_EXEC_CTL_FD);
   close(IPF_EXEC_ST_FD);
   int null = open("/dev/null", O_RDWR);

@@ -14,7 +14,8 @@
 /* What a blocked thread waits for; the scheduler evaluates the predicate. */
 enum ipf__wait {
   IPF_WAIT_NONE, IPF_WAIT_MUTEX, IPF_WAIT_COND, IPF_WAIT_SEM, IPF_WAIT_JOIN,
-  IPF_WAIT_SLEEP, IPF_WAIT_FD, IPF_WAIT_PRED
+  IPF_WAIT_SLEEP, IPF_WAIT_FD, IPF_WAIT_PRED,
+  IPF_WAIT_PROC                 /* waitpid: obj = the waiter's process index, arg = the pid (-1: any child) */
 };
 
 /* Which of the three worlds the calling thread is in. */
@@ -70,6 +71,30 @@ void ipf__thread_detached(const ipf_thread_t *t);
  * valid for (executions follow one another in a scenario binary). */
 extern unsigned long ipf__exec_gen;
 
+/* ---- processes (sched.c, "Processes") ---------------------------------------
+ * The calling thread's process leaves the run: IPF_LEAVE_EXIT (it is about
+ * to exit: exit handlers and _exit follow) or IPF_LEAVE_EXEC (execve of
+ * `what` follows). Every thread of the process is over for the scheduler;
+ * the caller is unmanaged when this returns, and the controller hands the
+ * token on once the process is gone (exit) or at once (exec). Nothing
+ * outside a controlled run, and nothing in the run's root process (its
+ * exit ends the execution, exec mode's business). */
+enum { IPF_LEAVE_EXIT = 1, IPF_LEAVE_EXEC = 2 };
+void ipf__proc_leave(int how, int status, const char *what);
+/* Kill and reap every process of the current run but the root (exec mode,
+ * when the root process itself ends the execution). */
+void ipf__procs_kill(void);
+/* A zeroed MAP_SHARED | MAP_NORESERVE mapping, or NULL. */
+void *ipf__shared_map(size_t bytes);
+/* Another layer's state that every process of a run shares, peer images
+ * included: carved once from this process's run state (mapped by ipf_exec
+ * before anything else), by key; *created when it was made by this call.
+ * NULL before this process's first controlled execution. */
+enum { IPF_SHK_FAULT, IPF_SHK_FIFO, IPF_SHK_TMP };
+void *ipf__shared_get(int key, size_t bytes, int *created);
+/* Whether the current (or last) controlled run has more than one process. */
+int ipf__multiproc(void);
+
 /* ---- the stall watchdog (src/sched/watchdog.c) ------------------------------
  * The controller waits for the run's end with ipf__wd_wait, which wakes
  * every period (ms; 0 = no watchdog) and signals a running thread that took
@@ -97,17 +122,8 @@ extern __thread int ipf__pt_guard __attribute__((tls_model("initial-exec")));
 enum { IPF_STALL_PREEMPT, IPF_STALL_DEFER, IPF_STALL_SAMPLE };
 uintptr_t ipf__sched_probe(pthread_t *pt, long *steps);
 void ipf__stall_at(long seen, uintptr_t pc, uint64_t regs, int how);
-
-/* ---- processes (issue 13; DESIGN.md, "Processes") ----------------------------
- * The calling process leaves the run: how = IPF_LEAVE_EXIT (exit() was
- * called with status: it runs its handlers and flushes stdio next, outside
- * the scheduler) or IPF_LEAVE_EXEC (it is about to exec `what`, another
- * binary, which is not part of the run; what is the path, copied). On
- * return the calling thread is unmanaged and the process's other threads are
- * out of the run; the run goes on with the other processes. Called by exec
- * mode's interposers (src/preload) with ipf__pt_guard set. */
-enum { IPF_LEAVE_EXIT = 1, IPF_LEAVE_EXEC = 2 };
-void ipf__proc_leave(int how, int status, const char *what);
+/* Each watchdog tick: a process of the run that died holding the token. */
+void ipf__sched_tick(void);
 
 /* Close the fds that abandoned threads of the execution just ended still
  * hold (src/io/io.c). */
@@ -116,6 +132,17 @@ void ipf__io_reap(void);
  * abandoned, and remove the private directories its threads made and did
  * not remove (src/io/io.c). */
 void ipf__io_exec_end(int abandoned);
+/* Before a controlled execution: the io layer's state that the run's
+ * processes share (FIFO registry, private directories) is in a shared
+ * mapping of this process's (src/io/io.c). */
+void ipf__io_exec_begin(void);
+/* The pid of the current run's root process (getpid() outside a run). */
+pid_t ipf__run_root(void);
+/* The run's processes, for reports: up to cap pids and names; the count. */
+int ipf__run_procs(pid_t *pids, const char **names, int cap);
+/* Words for a report on a thread of this process blocked on fd for ev
+ * (src/io/io.c): what the fd is, how full, who holds its other end. */
+const char *ipf__io_explain(int fd, short ev);
 /* A managed thread unwound from an abandoned execution (sched.c reclaim)
  * forgets its thread-local state: task catch frames (task.c), the fault
  * layer's re-entry guard (fault.c). */

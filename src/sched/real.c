@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 #include "real.h"
 
@@ -107,6 +109,21 @@ REAL(int, sem_timedwait, (sem_t *s, const struct timespec *ts), (s, ts))
 REAL(int, sem_post, (sem_t *s), (s))
 REAL(int, sem_getvalue, (sem_t *s, int *v), (s, v))
 REAL(int, sched_yield, (void), ())
+REAL(pid_t, fork, (void), ())
+REAL(pid_t, waitpid, (pid_t p, int *st, int o), (p, st, o))
+
+void ipf__real__exit(int s) {
+  if (&ipf__interposed) {
+    static void (*fn)(int);
+    void (*f)(int) = __atomic_load_n(&fn, __ATOMIC_RELAXED);
+    if (!f) {
+      f = (void (*)(int))next_fn("_exit", NULL);
+      __atomic_store_n(&fn, f, __ATOMIC_RELAXED);
+    }
+    f(s);
+  }
+  _exit(s);
+}
 REAL(unsigned, sleep, (unsigned s), (s))
 REAL(int, usleep, (useconds_t us), (us))
 REAL(int, nanosleep, (const struct timespec *req, struct timespec *rem), (req, rem))

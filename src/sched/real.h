@@ -62,6 +62,10 @@
 #define sem_post ipf__real_sem_post
 #define sem_getvalue ipf__real_sem_getvalue
 #define sched_yield ipf__real_sched_yield
+/* processes: exec mode follows a program's fork, wait and exit (preload.c) */
+#define fork ipf__real_fork
+#define waitpid ipf__real_waitpid
+#define _exit(s) ipf__real__exit(s)
 /* function-like: a struct member named sleep stays itself */
 #define sleep(s) ipf__real_sleep(s)
 #define usleep(us) ipf__real_usleep(us)

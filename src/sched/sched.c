@@ -75,6 +75,10 @@
 #include <unistd.h>
 #include <dirent.h>
 #include <setjmp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 
 #include "exec.h"
 #include "internal.h"
@@ -119,10 +123,29 @@ typedef struct worker {
   struct worker *next_free;
   sigjmp_buf home;            /* worker_main's loop: where reclaim unwinds to */
   _Atomic int unwind;         /* set by the controller: leave the abandoned execution */
+  /* processes (see "Processes" below) */
+  pid_t pid;                  /* the process it is a thread of */
+  int proc;                   /* its index in R.procs */
+  long q_epoch;               /* R.xepoch when its owner last evaluated its wait ... */
+  int q_result;               /* ... and the answer */
+  _Atomic uint32_t *q_reply;  /* a query's asker waits here */
+  char desc[400];             /* its report line, written by its own process when asked */
 } worker;
 
 #define MAX_NAMES 64
-static struct {
+#define IPF_MAX_PROCS 64
+enum { P_NONE, P_RUNNING, P_EXITED, P_LEFT, P_REAPED };
+struct proc {
+  pid_t pid;
+  int parent;                 /* index of the parent process, -1 for the run's root */
+  int state;                  /* P_* */
+  int status;                 /* waitpid's form, once P_EXITED */
+  int leaving;                /* IPF_LEAVE_* asked by its last thread, for the controller */
+  int first;                  /* id of its first thread */
+  char name[24];
+  char what[64];              /* what it exec'd (P_LEFT) */
+};
+struct run {
   int active;                 /* a controlled run is in progress */
   int main_done;              /* main returned; detached threads still run */
   const ipf_scenario *sc;
@@ -154,9 +177,27 @@ static struct {
   ipf_event *ev; size_t nev, evcap;
   struct { const volatile void *addr; unsigned long size, elem; const char *name; } names[MAX_NAMES];
   int nnames;
-} R;
+  /* processes */
+  struct proc procs[IPF_MAX_PROCS];
+  int nprocs;
+  int leaving_proc;           /* the process whose leaving the controller takes over */
+  long xepoch;                /* bumped by every step that may change what a wait in another process sees */
+  _Atomic uint32_t ctl_reply; /* the controller's reply word for queries */
+  pid_t root_pid;
+  char scname[64];            /* the scenario's name (a peer image finds it by name) */
+  unsigned bugs;
+  /* other layers' shared state (ipf__shared_get), carved from this mapping */
+  void *mod[8];
+  size_t modused;
+};
+/* The run's state lives in a MAP_SHARED mapping (state_map) made before
+ * the first fork of any run, so every process of a run sees one R; until a
+ * process runs its first controlled execution it reads this zeroed one. */
+static struct run R_boot, *Rp = &R_boot;
+#define R (*Rp)
 
 static __thread worker *self;
+static pid_t my_pid;                /* getpid() of this process, kept current across forks */
 /* Chaos and plain runs: real threads. 1 = chaos (random delays), 2 = plain. */
 static __thread int chaos_kind;
 static __thread uint64_t chaos_rng;
@@ -173,19 +214,21 @@ static struct {
 
 /* Per-decision scratch arrays of R.tcap entries (pick, cond_wake): only the
  * thread holding the token uses them. */
-static worker **scratch_c, **scratch_d;
+static worker **scratch_c, **scratch_d;   /* in the shared state */
 
 /* The stall watchdog's view of the run (kept out of R): who holds the token
  * (read by the controller), how many steps were watchdog preemptions (the
  * others are "ordinary" points), whether a preemption made the execution
  * inexact, and the livelocked thread. */
-static struct {
+struct wd_view {
   _Atomic(worker *) running;
   long wd_steps;
   long progress;              /* stalls that ended a stretch begun at a point (or start) */
   int inexact;
   worker *livelock;
-} S;
+};
+static struct wd_view S_boot, *Sp = &S_boot;
+#define S (*Sp)
 /* A stalled thread sits out this many ordinary points of the others before
  * it is a candidate again (it stalls anew if its partner is not done). */
 #define STALL_WINDOW 64
@@ -199,16 +242,25 @@ unsigned ipf__bugs;
 
 /* ---- futex ------------------------------------------------------------- */
 
+/* Shared futexes (no FUTEX_PRIVATE_FLAG): the words live in the shared
+ * state, and a handoff may cross processes. */
 static void futex_wait(_Atomic uint32_t *w, uint32_t val, const struct timespec *ts) {
-  syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_PRIVATE, val, ts, NULL, 0);
+  syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, val, ts, NULL, 0);
 }
 static void futex_wake(_Atomic uint32_t *w) {
-  syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 static __attribute__((noreturn)) void unwind_home(worker *w) { siglongjmp(w->home, 1); }
+static void answer(worker *w, uint32_t q);
+/* go: 0 = wait, 1 = the token, 2 = a query (does your wait hold?), 3 = a
+ * report query (write your line): answered here, by the owning process. */
 static void wait_go(worker *w) {
-  while (atomic_load_explicit(&w->go, memory_order_acquire) == 0)
+  for (;;) {
+    uint32_t g = atomic_load_explicit(&w->go, memory_order_acquire);
+    if (g == 1) break;
+    if (g >= 2) { answer(w, g); continue; }
     futex_wait(&w->go, 0, NULL);
+  }
   if (__builtin_expect(atomic_load_explicit(&w->unwind, memory_order_relaxed), 0)) unwind_home(w);
 }
 /* Hand the token to next and sleep until it comes back. */
@@ -252,23 +304,29 @@ static void *worker_main(void *p) {
     atomic_store_explicit(&w->go, 0, memory_order_relaxed);
     signal_controller(&reclaimed);
   }
-  worker *w = self;
   for (;;) {
+    worker *w = self;
     wait_go(w);
     IPF_HB_ACQUIRE(w);                /* the creator's writes before create */
     ipf__pt_guard = 0;                /* the thread's function is the program's code,
                                          whatever this worker ran before (exec.h) */
     ipf__caller_pc = 0;               /* a reclaimed worker left its last call site */
     w->fn(w->arg);
-    thread_finish(w);
+    /* self, not w: in a forked child this thread is the child's first
+     * thread, on a worker of its own, and its function's return is the
+     * process's exit (ipf_fork) */
+    if (self->proc != 0 && self->id == R.procs[self->proc].first) ipf_exit(0);
+    thread_finish(self);
   }
   return NULL;
 }
 
+static worker *new_slot(void);
+static void slot_free(worker *w);
 static worker *get_worker(void) {
   worker *w = free_workers;
   if (w) { free_workers = w->next_free; return w; }
-  w = calloc(1, sizeof *w);
+  w = new_slot();
   if (!w) return NULL;
   pthread_attr_t a;
   pthread_attr_init(&a);
@@ -280,7 +338,7 @@ static worker *get_worker(void) {
   pthread_attr_setaffinity_np(&a, sizeof set, &set);
   int rc = pthread_create(&w->pt, &a, worker_main, w);
   pthread_attr_destroy(&a);
-  if (rc) { free(w); errno = rc; return NULL; }
+  if (rc) { slot_free(w); errno = rc; return NULL; }
   return w;
 }
 
@@ -288,19 +346,119 @@ static worker *get_worker(void) {
  * together (doubling), so a run's thread count is bounded by IPF_MAX_THREADS
  * only. 0 or -ENOMEM. */
 static int room_for_thread(void) {
-  if (R.n < R.tcap) return 0;
-  int cap = R.tcap ? 2 * R.tcap : 64;
-  worker **t = realloc(R.t, (size_t)cap * sizeof *t);
-  if (!t) return -ENOMEM;
-  R.t = t;
-  worker **c = realloc(scratch_c, (size_t)cap * sizeof *c);
-  if (!c) return -ENOMEM;
-  scratch_c = c;
-  worker **d = realloc(scratch_d, (size_t)cap * sizeof *d);
-  if (!d) return -ENOMEM;
-  scratch_d = d;
-  R.tcap = cap;
+  return R.n < R.tcap ? 0 : -ENOMEM;
+}
+
+/* ---- the shared state ------------------------------------------------------
+ * One MAP_SHARED | MAP_NORESERVE mapping per process that runs controlled
+ * executions, made at its first one (before any fork of a run), holding R,
+ * S, the thread tables, the decision record, the trace and the worker
+ * slots. Pages cost memory only once touched. A process forked outside a
+ * run (a campaign's cell, exec mode's execution) inherits its parent's
+ * mapping, which is the parent's: it makes its own at its first execution
+ * (state_pid tells), and forgets the parent's parked workers, whose
+ * threads it does not have. */
+#define DEC_CAP (8u << 20)
+#define EV_CAP (1u << 20)
+#define SLOT_CAP 16384
+#define BYTES_CAP (1u << 20)
+#define MOD_CAP (2u << 20)
+static pid_t state_pid;
+static int state_fd = -1;           /* a memfd: a peer image (ipf_exec_peer) maps the same */
+static char *state_base;
+static size_t state_size;
+static int guest;                   /* this image was exec'd into a run (ipf_exec_peer) */
+static worker *slots;               /* SLOT_CAP worker slots */
+static struct { unsigned next; worker *spare; } *slot_pool;   /* shared: slots without a thread */
+static uint32_t *rep_sh;            /* the replayed stream, in the shared state */
+static uint8_t *bytes_sh;           /* the bytes strategy's input, likewise */
+static char *mod_area;
+
+static size_t state_total(void) {
+  size_t run = (sizeof(struct run) + 4095) & ~(size_t)4095;
+  size_t tab = (size_t)IPF_MAX_THREADS * sizeof(worker *);
+  return run + 4096 + 3 * tab + 2 * (size_t)DEC_CAP * 4 + (size_t)EV_CAP * sizeof(ipf_event) +
+         (size_t)SLOT_CAP * sizeof(worker) + BYTES_CAP + MOD_CAP;
+}
+
+/* Point this process's views at the mapping m (made here or inherited by
+ * a peer image at the same address). */
+static void state_views(char *m, int fresh) {
+  size_t run = (sizeof(struct run) + 4095) & ~(size_t)4095;
+  size_t tab = (size_t)IPF_MAX_THREADS * sizeof(worker *);
+  Rp = (struct run *)m;
+  m += run;
+  Sp = (struct wd_view *)m;
+  slot_pool = (void *)(m + 2048);
+  m += 4096;
+  if (fresh) R.t = (worker **)m;
+  m += tab;
+  scratch_c = (worker **)m; m += tab;
+  scratch_d = (worker **)m; m += tab;
+  if (fresh) { R.tcap = IPF_MAX_THREADS; R.dec = (uint32_t *)m; R.deccap = DEC_CAP; }
+  m += (size_t)DEC_CAP * 4;
+  rep_sh = (uint32_t *)m; m += (size_t)DEC_CAP * 4;
+  if (fresh) { R.ev = (ipf_event *)m; R.evcap = EV_CAP; }
+  m += (size_t)EV_CAP * sizeof(ipf_event);
+  slots = (worker *)m; m += (size_t)SLOT_CAP * sizeof(worker);
+  bytes_sh = (uint8_t *)m; m += BYTES_CAP;
+  mod_area = m;
+}
+
+void *ipf__shared_map(size_t bytes) {
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+/* Another layer's shared state, by key: carved once from this process's
+ * run state, and found again by a peer image. *created says which. */
+void *ipf__shared_get(int key, size_t bytes, int *created) {
+  *created = 0;
+  if (state_pid != getpid() || key < 0 || key >= 8) return NULL;
+  if (R.mod[key]) return R.mod[key];
+  bytes = (bytes + 63) & ~(size_t)63;
+  if (R.modused + bytes > MOD_CAP) return NULL;
+  R.mod[key] = mod_area + R.modused;
+  R.modused += bytes;
+  *created = 1;
+  return R.mod[key];
+}
+
+static int state_map(void) {
+  if (state_pid == getpid()) return 0;
+  if (state_base) {
+    /* a forked copy's inheritance: the parent's, not ours */
+    munmap(state_base, state_size);
+    if (state_fd >= 0) close(state_fd);
+    state_base = NULL;
+    state_fd = -1;
+  }
+  size_t total = state_total();
+  int fd = memfd_create("ipcfault-run", MFD_CLOEXEC);
+  if (fd < 0) return -errno;
+  if (ftruncate(fd, (off_t)total) < 0) { int e = errno; close(fd); errno = e; return -e; }
+  char *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  if (m == MAP_FAILED) { int e = errno; close(fd); errno = e; return -e; }
+  state_fd = fd;
+  state_base = m;
+  state_size = total;
+  state_views(m, 1);
+  free_workers = NULL;                /* a forked copy's pool: not its threads */
+  state_pid = my_pid = getpid();
   return 0;
+}
+
+static worker *new_slot(void) {
+  worker *w = slot_pool->spare;
+  if (w) slot_pool->spare = w->next_free;
+  else if (slot_pool->next < SLOT_CAP) w = &slots[slot_pool->next++];
+  else { errno = EAGAIN; return NULL; }
+  memset(w, 0, sizeof *w);
+  return w;
+}
+static void slot_free(worker *w) {
+  w->next_free = slot_pool->spare;
+  slot_pool->spare = w;
 }
 
 /* ---- run state helpers --------------------------------------------------- */
@@ -313,7 +471,10 @@ int ipf__world(void) {
   return IPF_WORLD_PLAIN;
 }
 
-const ipf_scenario *ipf__scenario(void) { return R.active ? R.sc : NULL; }
+const ipf_scenario *ipf__scenario(void) {
+  if (!R.active) return NULL;
+  return guest ? ipf_scenario_find(R.scname) : R.sc;   /* another image's pointer means nothing here */
+}
 
 const char *ipf__thread_name_by_id(int id) {
   return (id >= 0 && id < R.n) ? R.t[id]->name : "?";
@@ -343,13 +504,15 @@ static void set_verdict(int verdict, const char *kind, const char *fmt, ...) {
 
 static void signal_controller(_Atomic uint32_t *done) {
   atomic_store_explicit(done, 1, memory_order_release);
-  syscall(SYS_futex, (uint32_t *)done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  futex_wake(done);
 }
 
 /* ---- names and trace -------------------------------------------------------- */
 
 void ipf_name(const volatile void *addr, unsigned long size, unsigned long elem, const char *name) {
-  if (!R.active || R.nnames >= MAX_NAMES) return;
+  /* the table is the run's, its pointers this image's: a peer image keeps
+   * its names to itself (not at all, for now) */
+  if (!R.active || R.nnames >= MAX_NAMES || guest) return;
   R.names[R.nnames].addr = addr;
   R.names[R.nnames].size = size ? size : 1;
   R.names[R.nnames].elem = elem;
@@ -358,6 +521,7 @@ void ipf_name(const volatile void *addr, unsigned long size, unsigned long elem,
 }
 
 const char *ipf__range_name(const void *addr, char *buf, size_t len) {
+  if (guest) return NULL;
   const char *a = addr;
   for (int i = 0; i < R.nnames; i++) {
     const char *b = (const char *)R.names[i].addr;
@@ -378,12 +542,7 @@ const char *ipf__addr_name(const void *addr, char *buf, unsigned long len) {
 int ipf__tracing(void) { return R.active && R.cfg.trace && self; }
 
 static void vtrace(const char *fmt, va_list ap) {
-  if (R.nev == R.evcap) {
-    size_t cap = R.evcap ? 2 * R.evcap : 256;
-    ipf_event *ev = realloc(R.ev, cap * sizeof *ev);
-    if (!ev) return;
-    R.ev = ev; R.evcap = cap;
-  }
+  if (R.nev == R.evcap) return;       /* EV_CAP events: the rest of a huge trace is dropped */
   ipf_event *e = &R.ev[R.nev++];
   e->step = R.steps;
   e->tid = self->id;
@@ -412,21 +571,19 @@ void ipf_set_wait_reason(const char *why) {
 
 /* ---- the choice stream ------------------------------------------------------ */
 
+static __attribute__((noreturn)) void abort_run(worker *me, int verdict, const char *kind, const char *msg);
 static void record(uint32_t v) {
-  if (R.ndec == R.deccap) {
-    size_t cap = R.deccap ? 2 * R.deccap : 1024;
-    uint32_t *d = realloc(R.dec, cap * sizeof *d);
-    if (!d) abort();
-    R.dec = d; R.deccap = cap;
-  }
+  if (R.ndec == R.deccap)
+    abort_run(self, IPF_VERDICT_ERROR, "error", "the decision record is full (8M decisions): "
+              "lower --max-steps");
   R.dec[R.ndec++] = v;
-  if (R.cfg.mirror && R.ndec <= R.cfg.mirror_cap) {
-    R.cfg.mirror[R.ndec - 1] = v;
+  if (R.cfg.mirror && !guest && R.ndec <= R.cfg.mirror_cap) {
+    /* from where the mirror stopped: a peer image has no mirror (it is
+     * this image's memory), so its decisions are copied here */
+    for (size_t i = *R.cfg.mirror_len; i < R.ndec; i++) R.cfg.mirror[i] = R.dec[i];
     *R.cfg.mirror_len = R.ndec;
   }
 }
-
-static __attribute__((noreturn)) void abort_run(worker *me, int verdict, const char *kind, const char *msg);
 
 /* Next replayed decision; a stream that does not fit ends the run with an
  * error verdict (the schedule is not this scenario's, or was edited). */
@@ -498,14 +655,38 @@ static int pred_holds(const worker *w) {
     return poll(&p, 1, 0) > 0;
   }
   case IPF_WAIT_PRED: return w->pred(w->wait_obj);
+  case IPF_WAIT_PROC: {
+    int me = (int)(intptr_t)w->wait_obj;
+    for (int i = 1; i < R.nprocs; i++)
+      if (R.procs[i].parent == me && R.procs[i].state == P_EXITED &&
+          (w->wait_arg == -1 || R.procs[i].pid == (pid_t)w->wait_arg))
+        return 1;
+    return 0;
+  }
   default: return 1;
   }
 }
+
+/* A wait another process can judge from the shared state alone. The rest
+ * (an fd, a mutex or semaphore in the waiter's memory, a predicate of its
+ * code) only its own process can evaluate. */
+static int wait_is_global(int kind) {
+  return kind == IPF_WAIT_COND || kind == IPF_WAIT_JOIN || kind == IPF_WAIT_SLEEP || kind == IPF_WAIT_PROC;
+}
+
+static __thread int no_queries;     /* answering a report query: use what is known */
+static int query(worker *w, uint32_t q);
 
 static int enabled(const worker *w) {
   if (w->state == W_RUNNABLE) return 1;
   if (w->state != W_BLOCKED) return 0;
   if (w->deadline >= 0 && R.vnow >= w->deadline) return 1;
+  if (w->pid != my_pid && !wait_is_global(w->wait_kind)) {
+    /* What only its process can say: asked once per change that could
+     * matter (R.xepoch), then remembered. */
+    if (w->q_epoch == R.xepoch || no_queries) return w->q_result;
+    return query((worker *)w, 2);
+  }
   return pred_holds(w);
 }
 
@@ -604,7 +785,7 @@ static __attribute__((noreturn)) void deadlock(worker *me);
 /* ipf_config.on_switch: a context switch from `from` (which stopped at its
  * last operation) to `to` (which resumes past its own). */
 static void note_switch(const worker *from, const worker *to) {
-  if (R.cfg.on_switch && from != to)
+  if (R.cfg.on_switch && from != to && !guest)
     R.cfg.on_switch(R.cfg.on_switch_arg, from->id, from->last_what, to->id, to->last_what);
 }
 
@@ -717,6 +898,10 @@ void ipf__point_op(int kind, const char *what, const void *obj, unsigned size, u
   /* ipf/sched/point: a delay before this point, only when a plan arms it
    * (a check of one word otherwise; libfiu is not asked per step) */
   if (IPF_SCHED_POINT_ARMED()) (void)IPF_FAULT(SCHED_POINT, NULL);
+  /* the operation this thread did since its last point may have changed
+   * what a wait in another process sees, unless it was a memory access */
+  if (__builtin_expect(R.nprocs > 1, 0) && !((me->pending.kind >= IPF_PK_READ && me->pending.kind <= IPF_PK_ATOMIC_RMW) || me->pending.kind == IPF_PK_YIELD))
+    R.xepoch++;
   me->last_what = what;
   me->last_obj = obj;
   me->pending.kind = kind;
@@ -822,6 +1007,7 @@ uintptr_t ipf__sched_probe(pthread_t *pt, long *steps) {
   worker *w = atomic_load_explicit(&S.running, memory_order_relaxed);
   *steps = __atomic_load_n(&R.steps, __ATOMIC_RELAXED);
   if (!w || !R.active || R.ended) return 0;
+  if (w->pid != my_pid) return 0;     /* another process's thread: no stall watch (its clock, its signal) */
   *pt = w->pt;
   return (uintptr_t)w;
 }
@@ -884,6 +1070,8 @@ int ipf__block(int kind, const void *obj, long arg, long deadline_ms) {
   me->wait_arg = arg;
   me->pred = kind == IPF_WAIT_PRED ? pending_pred : NULL;
   me->deadline = deadline_ms >= 0 ? R.vnow + deadline_ms : -1;
+  me->q_epoch = -1;
+  R.xepoch++;
   /* what a waiter touches, for dfs: its object; a wait on an fd, a sleep
    * or anything timed depends on what the kit does not model (the kernel,
    * virtual time) */
@@ -919,6 +1107,8 @@ void ipf__fault_fired(void) {
 
 /* ---- reports ------------------------------------------------------------------ */
 
+static const char *display(const worker *w, char *b, size_t len);
+
 /* A thread other than w that could run now (NULL: none): a report must not
  * say "no thread left to signal it" while one is. */
 static const worker *other_runnable(const worker *w) {
@@ -928,29 +1118,30 @@ static const worker *other_runnable(const worker *w) {
 }
 
 static void describe(const worker *w, char *b, size_t len) {
-  char on[256];
+  char on[256], nmb[64];
+  const char *nm = display(w, nmb, sizeof nmb);
   const char *why = w->wait_reason;
   const worker *other = other_runnable(w);
   int o = 0;
   if (w->state == W_BLOCKED && enabled(w)) {
     /* woken (signalled, posted, unlocked, timed out) but not yet run */
-    o = snprintf(b, len, "%s: woken in %s, not yet run", w->name, w->last_what ? w->last_what : "a wait");
+    o = snprintf(b, len, "%s: woken in %s, not yet run", nm, w->last_what ? w->last_what : "a wait");
     if (why && o > 0 && (size_t)o < len) snprintf(b + o, len - (size_t)o, " — %s", why);
     return;
   }
   switch (w->state) {
-  case W_FINISHED: snprintf(b, len, "%s: finished", w->name); return;
+  case W_FINISHED: snprintf(b, len, "%s: finished", nm); return;
   case W_RUNNABLE:
     if (w->stall_pc) {
       char pc[160];
-      o = snprintf(b, len, "%s: %s %s with no scheduling point since %s", w->name,
+      o = snprintf(b, len, "%s: %s %s with no scheduling point since %s", nm,
                    w->nstalls ? "spins in" : "running, at", ipf__name_ip(w->stall_pc, pc, sizeof pc),
                    w->last_what ? w->last_what : "its start");
       if (w->nstalls && o > 0 && (size_t)o < len)
         o += snprintf(b + o, len - (size_t)o, " (preempted by the stall watchdog %ld time%s)", w->nstalls,
                       w->nstalls == 1 ? "" : "s");
     } else {
-      o = snprintf(b, len, "%s: runnable, last at %s", w->name, w->last_what ? w->last_what : "start");
+      o = snprintf(b, len, "%s: runnable, last at %s", nm, w->last_what ? w->last_what : "start");
     }
     break;
   case W_BLOCKED:
@@ -958,14 +1149,14 @@ static void describe(const worker *w, char *b, size_t len) {
     case IPF_WAIT_MUTEX: {
       const ipf_mutex_t *m = w->wait_obj;
       int owner = m->owner - 1;
-      o = snprintf(b, len, "%s: blocked in ipf_mutex_lock(%s), held by %s", w->name,
+      o = snprintf(b, len, "%s: blocked in ipf_mutex_lock(%s), held by %s", nm,
                    m->name ? m->name : ipf__name_addr(m, on, sizeof on),
                    owner >= 0 && owner < R.n ? R.t[owner]->name : "nobody");
       break;
     }
     case IPF_WAIT_COND: {
       const ipf_cond_t *c = w->wait_obj;
-      o = snprintf(b, len, "%s: blocked in ipf_cond_wait(%s): %s%s%s", w->name,
+      o = snprintf(b, len, "%s: blocked in ipf_cond_wait(%s): %s%s%s", nm,
                    c->name ? c->name : ipf__name_addr(c, on, sizeof on),
                    other ? "waiting for a signal; " : "no thread left to signal it",
                    other ? other->name : "", other ? " is runnable" : "");
@@ -973,7 +1164,7 @@ static void describe(const worker *w, char *b, size_t len) {
     }
     case IPF_WAIT_SEM: {
       const ipf_sem_t *s = w->wait_obj;
-      o = snprintf(b, len, "%s: blocked in ipf_sem_wait(%s): value 0, %s%s%s", w->name,
+      o = snprintf(b, len, "%s: blocked in ipf_sem_wait(%s): value 0, %s%s%s", nm,
                    s->name ? s->name : ipf__name_addr(s, on, sizeof on),
                    other ? "waiting for a post; " : "no thread left to post it",
                    other ? other->name : "", other ? " is runnable" : "");
@@ -981,24 +1172,30 @@ static void describe(const worker *w, char *b, size_t len) {
     }
     case IPF_WAIT_JOIN: {
       const worker *t = w->wait_obj;
-      o = snprintf(b, len, "%s: blocked in ipf_thread_join(%s), which %s", w->name, t->name,
+      o = snprintf(b, len, "%s: blocked in ipf_thread_join(%s), which %s", nm, t->name,
                    t->state == W_BLOCKED && !enabled(t) ? "is blocked too" : "has not finished");
       break;
     }
     case IPF_WAIT_FD:
-      o = snprintf(b, len, "%s: blocked in %s on fd %d (waiting to %s)", w->name,
+      o = snprintf(b, len, "%s: blocked in %s on fd %d (waiting to %s)", nm,
                    w->last_what ? w->last_what : "io", (int)(intptr_t)w->wait_obj,
                    (w->wait_arg & POLLOUT) ? "write: it is full" : "read: no data and a writer is still open");
+      /* the words of now, from this (the waiter's) process: how full, who
+       * holds the other end, in which process */
+      why = ipf__io_explain((int)(intptr_t)w->wait_obj, (short)w->wait_arg);
+      break;
+    case IPF_WAIT_PROC:
+      o = snprintf(b, len, "%s: blocked in waitpid", nm);
       break;
     case IPF_WAIT_SLEEP:
-      o = snprintf(b, len, "%s: sleeping", w->name);
+      o = snprintf(b, len, "%s: sleeping", nm);
       break;
     default:
-      o = snprintf(b, len, "%s: blocked in %s", w->name, w->last_what ? w->last_what : "a wait");
+      o = snprintf(b, len, "%s: blocked in %s", nm, w->last_what ? w->last_what : "a wait");
       break;
     }
     break;
-  default: snprintf(b, len, "%s: not started", w->name); return;
+  default: snprintf(b, len, "%s: not started", nm); return;
   }
   /* where in the program the thread's last point was (names.h) */
   if (w->pending.pc && o > 0 && (size_t)o < len) {
@@ -1034,7 +1231,14 @@ static void thread_report(char *out, size_t len, const worker *skip_finished_ok)
     const worker *w = R.t[i];
     if (w->state == W_FINISHED) continue;
     char line[512];
-    describe(w, line, sizeof line);
+    if (w->pid != my_pid) {
+      /* its own process names what it waits for */
+      ((worker *)w)->desc[0] = 0;
+      query((worker *)w, 3);
+      snprintf(line, sizeof line, "%s", w->desc[0] ? w->desc : "(its process is gone)");
+    } else {
+      describe(w, line, sizeof line);
+    }
     int k = snprintf(out + o, len - o, "\n  %s", line);
     if (k < 0) break;
     o += (size_t)k;
@@ -1057,7 +1261,17 @@ static void end_run(void) {
   signal_controller(&R.done);
 }
 
+static sigjmp_buf ctl_jmp;          /* the controller's pick (takeover): where abort_run returns to */
+static int in_ctl;
+
 static __attribute__((noreturn)) void abort_run(worker *me, int verdict, const char *kind, const char *msg) {
+  if (in_ctl) {
+    if (verdict == IPF_VERDICT_ERROR) R.verdict = IPF_VERDICT_OK;
+    if (verdict == IPF_VERDICT_ERROR) set_verdict(verdict, kind, "%s", msg);
+    else set_verdict_report(verdict, kind, msg);
+    end_run();
+    siglongjmp(ctl_jmp, 1);
+  }
   if (verdict == IPF_VERDICT_ERROR) {
     /* a replay mismatch overrides whatever the diverged run had found */
     R.verdict = IPF_VERDICT_OK;
@@ -1084,8 +1298,9 @@ static void thread_finish(worker *w) {
   w->stalled = 0;
   clear_yields_except(w);
   int alive = 0, joinable = 0;
+  R.xepoch++;
   for (int i = 1; i < R.n; i++)
-    if (R.t[i]->state != W_FINISHED) { alive++; joinable += !R.t[i]->detached; }
+    if (R.t[i]->state != W_FINISHED && R.t[i]->proc == w->proc) { alive++; joinable += !R.t[i]->detached; }
   if (w->id == 0 && (joinable || !alive)) {
     /* main returned: the run ends here, as a C program's would. */
     if (alive)
@@ -1150,6 +1365,9 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
       abort_run(self, IPF_VERDICT_ERROR, "error", m);
     }
     w->id = R.n;
+    w->pid = my_pid;
+    w->proc = self->proc;
+    w->q_epoch = -1;
     w->state = W_RUNNABLE;
     w->fn = fn;
     w->arg = arg;
@@ -1352,8 +1570,18 @@ static void reclaim(worker *w) {
   free_workers = w;
 }
 
+static void takeover(void);
+static void procs_end(int ok_end);
+
 int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   memset(res, 0, sizeof *res);
+  if (state_map() < 0) {
+    res->verdict = IPF_VERDICT_ERROR;
+    snprintf(res->kind, sizeof res->kind, "error");
+    snprintf(res->message, sizeof res->message, "cannot map the run's shared state: %s", strerror(errno));
+    return res->verdict;
+  }
+  ipf__io_exec_begin();
   R.cfg = *cfg;
   if (R.cfg.max_steps <= 0) R.cfg.max_steps = 100000;
   if (R.cfg.pct_depth <= 0) R.cfg.pct_depth = 3;
@@ -1388,20 +1616,34 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     }
     return v;
   }
-  free(R.rep);
-  R.rep = NULL;
+  R.rep = rep_sh;                     /* shared: a peer image replays from it too */
   R.nrep = R.rpos = 0;
   if (cfg->strategy == IPF_STRAT_REPLAY) {
     char why[256];
     long ms = 0;
-    if (!cfg->schedule || ipf__schedule_parse(cfg->schedule, sc, ptext, &R.rep, &R.nrep, &ms, why, sizeof why) < 0) {
+    uint32_t *d = NULL;
+    size_t nd = 0;
+    if (!cfg->schedule || ipf__schedule_parse(cfg->schedule, sc, ptext, &d, &nd, &ms, why, sizeof why) < 0 ||
+        (nd > DEC_CAP && snprintf(why, sizeof why, "the schedule has more than %u decisions", DEC_CAP) > 0)) {
+      free(d);
       res->verdict = IPF_VERDICT_ERROR;
       snprintf(res->kind, sizeof res->kind, "error");
       snprintf(res->message, sizeof res->message, "%s", cfg->schedule ? why : "replay needs a schedule");
       return res->verdict;
     }
+    memcpy(rep_sh, d, nd * sizeof *d);
+    free(d);
+    R.nrep = nd;
     R.cfg.max_steps = ms;
   }
+  if (R.cfg.bytes) {
+    /* the fuzzer's input, where a peer image reads it too */
+    if (R.cfg.nbytes > BYTES_CAP) R.cfg.nbytes = BYTES_CAP;
+    memcpy(bytes_sh, R.cfg.bytes, R.cfg.nbytes);
+    R.cfg.bytes = bytes_sh;
+  }
+  snprintf(R.scname, sizeof R.scname, "%s", sc->name ? sc->name : "");
+  R.bugs = sc->bugs;
   R.n = 0;
   R.steps = 0;
   R.preemptions = 0;
@@ -1414,6 +1656,13 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   R.ended = 0;
   R.nev = 0;
   R.nnames = 0;
+  memset(&R.procs[0], 0, sizeof R.procs[0]);
+  R.procs[0].pid = R.root_pid = my_pid;
+  R.procs[0].parent = -1;
+  R.procs[0].state = P_RUNNING;
+  snprintf(R.procs[0].name, sizeof R.procs[0].name, "parent");
+  R.nprocs = 1;
+  R.xepoch = 0;
   /* round-robin varies its quantum and its phase with the seed, so that an
    * exploration walks a family of systematic schedules */
   R.rr_quantum = 1 + (int)(cfg->seed % 8);
@@ -1450,6 +1699,9 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     return res->verdict;
   }
   m->id = 0;
+  m->pid = my_pid;
+  m->proc = 0;
+  m->q_epoch = -1;
   m->state = W_RUNNABLE;
   m->fn = body_tramp;
   m->arg = (void *)sc;
@@ -1473,7 +1725,11 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
   atomic_store_explicit(&S.running, m, memory_order_relaxed);
   atomic_store_explicit(&m->go, 1, memory_order_release);
   futex_wake(&m->go);
-  if (ipf__wd_wait(&R.done, ipf__wd_period(&R.cfg))) {
+  int wall_hit;
+  while (!(wall_hit = ipf__wd_wait(&R.done, ipf__wd_period(&R.cfg))) &&
+         atomic_load_explicit(&R.done, memory_order_acquire) == 2)
+    takeover();                       /* a process left the run: the controller hands the token on */
+  if (wall_hit) {
     /* exec mode's wall-clock bound passed (--timeout): a thread runs or
      * blocks where the kit has no point. The caller exits the process at
      * once (exec_main.c), so the threads still running are left alone:
@@ -1486,6 +1742,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     set_verdict_report(IPF_VERDICT_BUG, "hang", m2);
     if (ipf__before_report) ipf__before_report();
     thread_report(R.msg, sizeof R.msg, NULL);
+    procs_end(0);
     fill_result(res);
     res->steps = R.steps;
     res->inexact = S.inexact;
@@ -1507,8 +1764,10 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
    * stacks) in creation order: the systematic search compares addresses
    * across executions (dfs.c). */
   int abandoned = 0;
+  procs_end(!R.want_report && R.verdict == IPF_VERDICT_OK);
   for (int i = R.n - 1; i >= 0; i--) {
     worker *w = R.t[i];
+    if (w->pid != my_pid) continue;   /* another process's: its slot is freed below */
     if (w->state == W_FINISHED) {
       IPF_TSAN_ONLY_ACQUIRE(w);
       w->state = W_IDLE;
@@ -1522,7 +1781,9 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
    * then the threads themselves */
   ipf__io_exec_end(abandoned);
   for (int i = 0; abandoned && i < R.n; i++)
-    if (R.t[i]->state != W_IDLE) reclaim(R.t[i]);
+    if (R.t[i]->pid == my_pid && R.t[i]->state != W_IDLE) reclaim(R.t[i]);
+  for (int i = 0; i < R.n; i++)
+    if (R.t[i]->pid != my_pid) slot_free(R.t[i]);
   while (abandoned && nadopted > 0) { nadopted--; adopted[nadopted].release(adopted[nadopted].obj); }
   nadopted = 0;
   if (cfg->strategy == IPF_STRAT_REPLAY && R.verdict != IPF_VERDICT_ERROR && R.rpos != R.nrep) {
@@ -1645,19 +1906,551 @@ void ipf__cond_wake(const void *c, int all) {
   int k = 0;
   for (int i = 0; i < R.n; i++) {
     worker *t = R.t[i];
-    if (t->state == W_BLOCKED && t->wait_kind == IPF_WAIT_COND && t->wait_obj == c && !t->signalled) w[k++] = t;
+    /* the same address in another process is another (copied) object */
+    if (t->state == W_BLOCKED && t->wait_kind == IPF_WAIT_COND && t->wait_obj == c && !t->signalled &&
+        t->pid == my_pid)
+      w[k++] = t;
   }
   if (k == 0) return;
   if (all) { for (int i = 0; i < k; i++) w[i]->signalled = 1; return; }
   w[k > 1 ? draw(self, (unsigned)k) : 0]->signalled = 1;
 }
 
-/* ---- processes (stubs until the shared run state lands) ----------------------- */
-#include <sys/wait.h>
-pid_t ipf_fork(const char *name) { (void)name; return fork(); }
-pid_t ipf_waitpid(pid_t pid, int *status, int options) {
-  pid_t r;
-  while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
-  return r;
+/* ---- processes ----------------------------------------------------------------
+ * DESIGN (DESIGN.md, "Processes"). A run spans processes: ipf_fork is a
+ * scheduling point, and the child's thread is a managed thread of the same
+ * run, on a worker slot of its own in the shared state (the parent's other
+ * threads do not exist in the child, as POSIX says). The token, the futex
+ * words, the decision record and virtual time are in the shared mapping, so
+ * a handoff to a thread of another process is the same store and futex wake
+ * as within one (shared futexes instead of private ones).
+ *
+ * What a blocked thread waits for is judged by its own process when it is
+ * not readable from the shared state (an fd, a semaphore in its memory, a
+ * predicate of its code): the picker asks it (a query: go = 2, answered in
+ * wait_go by the blocked thread itself, while the asker waits; still one
+ * thread runs at a time). The answer is kept until R.xepoch moves: every
+ * step that is not a plain memory access may change what another process
+ * sees (a write into a pipe, a close, an exit), so it bumps the epoch, and a
+ * run of memory accesses asks nobody anything.
+ *
+ * A process that exits hands the token on only once it is really gone: it
+ * marks its threads over and wakes the controller, which waits for the
+ * kernel to finish the exit (every fd closed, so a reader's end of file is
+ * there or not, deterministically), reads its status from /proc (a zombie
+ * keeps it, and only its parent may reap it), and picks the next thread
+ * itself. A process killed by a signal never gets to say so: the
+ * controller's watchdog tick notices that the token holder's process is dead
+ * and takes over the same way. The controller's own picks ask the run's
+ * threads like any picker (its process is the root's; the others answer
+ * queries). At the end of the run, a process still running is killed and a
+ * process never reaped is reaped; both, and a death by a signal, are oracle
+ * failures ("process-alive", "zombie", "process-killed").
+ *
+ * Not covered: dfs (its search state is per process; a fork under dfs ends
+ * the execution with an error), race detection and the stall watchdog
+ * across processes (a child's plain accesses are checked within the child;
+ * a child that spins without a point is found by the step bound, not
+ * preempted), shared condition variables mapped at different addresses.
+ */
+
+int ipf__multiproc(void) { return R.nprocs > 1; }   /* the current (or last) run's */
+
+pid_t ipf__run_root(void) { return R.active ? R.root_pid : getpid(); }
+
+int ipf__run_procs(pid_t *pids, const char **names, int cap) {
+  int n = 0;
+  for (int i = 0; i < R.nprocs && n < cap; i++) {
+    if (R.procs[i].state == P_REAPED || R.procs[i].state == P_EXITED) continue;
+    pids[n] = R.procs[i].pid;
+    names[n] = i == 0 ? "parent" : R.procs[i].name;
+    n++;
+  }
+  return n;
 }
-void ipf_exit(int status) { _exit(status); }
+
+static const char *display(const worker *w, char *b, size_t len) {
+  if (R.nprocs <= 1) return w->name;
+  const struct proc *p = &R.procs[w->proc];
+  if (w->id == p->first) snprintf(b, len, "%s (pid %d)", w->proc == 0 ? "parent" : p->name, (int)w->pid);
+  else snprintf(b, len, "%s (pid %d)", w->name, (int)w->pid);
+  return b;
+}
+
+static char proc_stat_(pid_t pid, int *code);
+/* /proc/PID/stat of a process: its state letter, and its exit code
+ * (waitpid's form, field 52) once it is a zombie. 0 when it is gone. */
+static char proc_stat(pid_t pid, int *code) {
+  int guard = ipf__pt_guard;          /* the kit's own reads, past exec mode's interposers */
+  ipf__pt_guard = 1;
+  char st = proc_stat_(pid, code);
+  ipf__pt_guard = guard;
+  return st;
+}
+static char proc_stat_(pid_t pid, int *code) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  char *q = strrchr(buf, ')');
+  if (!q || q[1] != ' ') return 0;
+  char st = q[2];
+  if (code) {
+    /* fields after the name: state is 3; exit_code is 52 */
+    int field = 3;
+    char *t = q + 2;
+    while (*t && field < 52) { if (*t == ' ') field++; t++; }
+    *code = field == 52 ? atoi(t) : 0;
+  }
+  return st;
+}
+static int proc_dead(pid_t pid) {
+  char st = proc_stat(pid, NULL);
+  return st == 0 || st == 'Z' || st == 'X';
+}
+
+/* Wait (really) until pid has finished exiting; bounded, for an exit
+ * handler that never returns. 0, or -ETIMEDOUT. */
+static int wait_dead(pid_t pid, long ms) {
+  for (long us = 0; us < ms * 1000; ) {
+    if (proc_dead(pid)) return 0;
+    struct timespec ts = { 0, us < 2000 ? 20000 : 500000 };
+    nanosleep(&ts, NULL);
+    us += ts.tv_nsec / 1000;
+  }
+  return proc_dead(pid) ? 0 : -ETIMEDOUT;
+}
+
+static void set_verdict(int verdict, const char *kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Process pi is gone (exited or killed): its threads are over, its status
+ * is known, its death by a signal an oracle failure. */
+static void proc_gone(int pi) {
+  struct proc *p = &R.procs[pi];
+  int code = 0;
+  char st = proc_stat(p->pid, &code);
+  p->state = P_EXITED;
+  p->status = st == 'Z' ? code : 0;
+  for (int i = 0; i < R.n; i++)
+    if (R.t[i]->proc == pi && R.t[i]->state != W_FINISHED) {
+      R.t[i]->state = W_FINISHED;
+      R.t[i]->last_what = "exit";
+    }
+  R.xepoch++;
+  if (WIFSIGNALED(p->status))
+    set_verdict(IPF_VERDICT_BUG, "process-killed", "process-killed: %s (pid %d) was killed by signal %d (%s)",
+                p->name, (int)p->pid, WTERMSIG(p->status), strsignal(WTERMSIG(p->status)));
+}
+
+static int query(worker *w, uint32_t q) {
+  _Atomic uint32_t *reply = self ? &self->go : &R.ctl_reply;
+  atomic_store_explicit(reply, 0, memory_order_relaxed);
+  w->q_reply = reply;
+  atomic_store_explicit(&w->go, q, memory_order_release);
+  futex_wake(&w->go);
+  for (int k = 0; atomic_load_explicit(reply, memory_order_acquire) == 0; k++) {
+    struct timespec ts = { 0, 10000000 };
+    futex_wait(reply, 0, &ts);
+    /* a process killed while it waited (SIGKILL from a program, the OOM
+     * killer) never answers */
+    if (atomic_load_explicit(reply, memory_order_acquire) == 0 && proc_dead(w->pid)) {
+      atomic_store_explicit(&w->go, 0, memory_order_relaxed);
+      if (R.procs[w->proc].state == P_RUNNING) proc_gone(w->proc);
+      atomic_store_explicit(reply, 1, memory_order_relaxed);
+      return 0;
+    }
+  }
+  return w->q_result;
+}
+
+static void describe(const worker *w, char *b, size_t len);
+static void answer(worker *w, uint32_t q) {
+  if (q == 2) {
+    w->q_result = pred_holds(w);
+  } else {
+    no_queries = 1;
+    if (ipf__before_report) ipf__before_report();
+    describe(w, w->desc, sizeof w->desc);
+    no_queries = 0;
+  }
+  w->q_epoch = R.xepoch;
+  _Atomic uint32_t *r = w->q_reply;
+  atomic_store_explicit(&w->go, 0, memory_order_relaxed);
+  atomic_store_explicit(r, 1, memory_order_release);
+  futex_wake(r);
+}
+
+static int subreaper_set;
+
+pid_t ipf_fork(const char *name) {
+  if (ipf__world() != IPF_WORLD_CONTROLLED) {
+    if (ipf__world() == IPF_WORLD_CHAOS) ipf__chaos_delay();
+    return fork();
+  }
+  IPF_CALLER_SCOPE();
+  worker *me = self;
+  ipf__point_op(IPF_PK_OTHER, "fork", NULL, 0, ipf__caller_pc);
+  if (R.cfg.strategy == IPF_STRAT_DFS)
+    abort_run(me, IPF_VERDICT_ERROR, "error", "dfs does not cover processes yet (fork in the execution): "
+              "explore this program with --strategy pct or random");
+  if (R.nprocs >= IPF_MAX_PROCS || R.n >= IPF_MAX_THREADS) {
+    char m[160];
+    snprintf(m, sizeof m, "process limit: the program forks more than %d processes in one execution, the most "
+             "the kit supports (IPF_MAX_PROCS)", IPF_MAX_PROCS - 1);
+    abort_run(me, IPF_VERDICT_ERROR, "error", m);
+  }
+  if (!subreaper_set) {
+    /* orphans of the run's processes come back to the root, which reaps
+     * them at the end */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    subreaper_set = 1;
+  }
+  worker *c = new_slot();
+  if (!c) abort_run(me, IPF_VERDICT_ERROR, "error", "no worker slot left for a forked process");
+  int pi = R.nprocs;
+  struct proc *p = &R.procs[pi];
+  memset(p, 0, sizeof *p);
+  p->parent = me->proc;
+  p->state = P_RUNNING;
+  p->first = R.n;
+  int nth = 0;
+  for (int i = 1; i < pi; i++) nth++;
+  if (name) snprintf(p->name, sizeof p->name, "%s", name);
+  else if (nth == 0) snprintf(p->name, sizeof p->name, "child");
+  else snprintf(p->name, sizeof p->name, "child-%d", nth + 1);
+  c->id = R.n;
+  c->proc = pi;
+  c->state = W_RUNNABLE;
+  snprintf(c->name, sizeof c->name, "%s", p->name);
+  c->wait_kind = IPF_WAIT_NONE;
+  c->deadline = -1;
+  c->q_epoch = -1;
+  c->pending = (ipf__op){ .kind = IPF_PK_SYNC, .obj = c };
+  c->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
+  c->blind = -1;
+  memcpy(c->home, me->home, sizeof c->home);   /* its copy of this thread's worker_main frame */
+  fflush(NULL);                       /* the child must not write the parent's buffered output again */
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    slot_free(c);
+    errno = e;
+    return -1;
+  }
+  if (pid == 0) {
+    /* The child: this thread is c now. It waits for the token before it
+     * touches anything shared. */
+    my_pid = getpid();
+    self = c;
+    free_workers = NULL;              /* the parent's parked threads are not here */
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the root dies, the run's processes with it */
+    wait_go(c);
+    IPF_HB_ACQUIRE(c);
+    ipf__trace("forked from %s", me->name);
+    return 0;
+  }
+  c->pid = pid;
+  p->pid = pid;
+  R.t[R.n++] = c;
+  R.nprocs++;
+  R.xepoch++;
+  ipf__trace("fork %s (pid %d)", p->name, (int)pid);
+  IPF_HB_RELEASE(c);
+  IPF_POINT_SYNC("fork", c);          /* the child may run first */
+  return pid;
+}
+
+pid_t ipf_waitpid(pid_t pid, int *status, int options) {
+  if (ipf__world() != IPF_WORLD_CONTROLLED) {
+    if (ipf__world() == IPF_WORLD_CHAOS) ipf__chaos_delay();
+    pid_t r;
+    while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
+    return r;
+  }
+  IPF_CALLER_SCOPE();
+  worker *me = self;
+  ipf__point_op(IPF_PK_OTHER, "waitpid", NULL, 0, ipf__caller_pc);
+  long want = pid > 0 ? (long)pid : -1;          /* process groups: any child */
+  for (;;) {
+    int any = 0, found = -1;
+    for (int i = 1; i < R.nprocs; i++) {
+      struct proc *q = &R.procs[i];
+      if (q->parent != me->proc || (want != -1 && q->pid != (pid_t)want)) continue;
+      if (q->state == P_RUNNING || q->state == P_LEFT) any = 1;
+      if (q->state == P_EXITED) { found = i; break; }
+    }
+    if (found >= 0) {
+      struct proc *q = &R.procs[found];
+      int st;
+      pid_t r;
+      while ((r = waitpid(q->pid, &st, 0)) < 0 && errno == EINTR) {}
+      if (r < 0) return -1;
+      q->state = P_REAPED;
+      q->status = st;
+      R.xepoch++;
+      if (status) *status = st;
+      ipf__trace("reaped %s (pid %d)", q->name, (int)q->pid);
+      return r;
+    }
+    if (!any) {
+      /* not a process of the run (posix_spawn, system): the kernel's wait,
+       * outside the scheduler's view */
+      pid_t r;
+      while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
+      return r;
+    }
+    if (options & WNOHANG) return 0;
+    int left = 0;
+    for (int i = 1; i < R.nprocs; i++)
+      if (R.procs[i].parent == me->proc && R.procs[i].state == P_LEFT && (want == -1 || R.procs[i].pid == (pid_t)want))
+        left = 1;
+    if (left) {
+      /* a child that exec'd another program left the run: wait for it in
+       * the kernel (it is not scheduled, so it may take real time) */
+      pid_t r;
+      while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
+      for (int i = 1; i < R.nprocs; i++) if (R.procs[i].pid == r) R.procs[i].state = P_REAPED;
+      return r;
+    }
+    static __thread char why[96];
+    if (want == -1) snprintf(why, sizeof why, "waitpid(any child): no child has exited yet");
+    else {
+      const char *nm = "?";
+      for (int i = 1; i < R.nprocs; i++) if (R.procs[i].pid == (pid_t)want) nm = R.procs[i].name;
+      snprintf(why, sizeof why, "waitpid(%s, pid %ld): it has not exited", nm, want);
+    }
+    ipf_set_wait_reason(why);
+    me->last_what = "waitpid";
+    ipf__block(IPF_WAIT_PROC, (const void *)(intptr_t)me->proc, want, -1);
+  }
+}
+
+void ipf__proc_leave(int how, int status, const char *what) {
+  if (ipf__world() != IPF_WORLD_CONTROLLED) return;
+  worker *me = self;
+  if (me->proc == 0) return;
+  struct proc *p = &R.procs[me->proc];
+  ipf__trace("%s %s", how == IPF_LEAVE_EXEC ? "exec" : "exit", what ? what : "");
+  (void)status;
+  p->leaving = how;
+  if (how == IPF_LEAVE_EXEC) snprintf(p->what, sizeof p->what, "%s", what ? what : "?");
+  for (int i = 0; i < R.n; i++)
+    if (R.t[i]->proc == me->proc) { R.t[i]->state = W_FINISHED; R.t[i]->last_what = how == IPF_LEAVE_EXEC ? "exec" : "exit"; }
+  R.leaving_proc = me->proc;
+  R.xepoch++;
+  IPF_HB_RELEASE(me);
+  atomic_store_explicit(&S.running, NULL, memory_order_relaxed);
+  atomic_store_explicit(&me->go, 0, memory_order_relaxed);
+  self = NULL;                        /* what this process does from here is not scheduled */
+  atomic_store_explicit(&R.done, 2, memory_order_release);
+  futex_wake(&R.done);
+}
+
+void ipf_exit(int status) {
+  if (ipf__world() == IPF_WORLD_CONTROLLED) {
+    if (self->proc == 0) {
+      abort_run(self, IPF_VERDICT_ERROR, "error", "ipf_exit in the run's root process: a scenario's main "
+                "returns instead");
+    }
+    IPF_CALLER_SCOPE();
+    ipf__point_op(IPF_PK_OTHER, "exit", NULL, 0, ipf__caller_pc);
+    ipf__proc_leave(IPF_LEAVE_EXIT, status, NULL);
+  }
+  _exit(status);
+}
+
+/* The controller, woken because a process left the run (R.done == 2):
+ * wait until it is really gone, then do the pick its last thread could not
+ * do, with that thread as the one that stopped. */
+static void takeover(void) {
+  int pi = R.leaving_proc;
+  struct proc *p = &R.procs[pi];
+  worker *from = R.t[p->first];
+  for (int i = 0; i < R.n; i++) IPF_TSAN_ONLY_ACQUIRE(&R.t[i]->pt);
+  if (p->leaving == IPF_LEAVE_EXEC) {
+    p->state = P_LEFT;
+    R.xepoch++;
+  } else {
+    if (wait_dead(p->pid, 2000) < 0) {
+      kill(p->pid, SIGKILL);
+      (void)wait_dead(p->pid, 2000);
+      set_verdict(IPF_VERDICT_BUG, "hang", "hang: %s (pid %d) did not finish exiting within 2 s of wall-clock "
+                  "time (an exit handler or a final flush blocks?); killed", p->name, (int)p->pid);
+    }
+    proc_gone(pi);
+  }
+  atomic_store_explicit(&R.done, 0, memory_order_relaxed);
+  if (sigsetjmp(ctl_jmp, 0)) { in_ctl = 0; return; }   /* abort_run: the run is over */
+  in_ctl = 1;
+  R.steps++;
+  worker *next = pick(from);
+  in_ctl = 0;
+  if (!next) {
+    set_verdict_report(IPF_VERDICT_BUG, "deadlock", "deadlock: every unfinished thread is blocked");
+    end_run();
+    return;
+  }
+  note_switch(from, next);
+  atomic_store_explicit(&S.running, next, memory_order_relaxed);
+  atomic_store_explicit(&next->go, 1, memory_order_release);
+  futex_wake(&next->go);
+}
+
+/* The controller's watchdog tick (watchdog.c): a token holder in another
+ * process that died without a word (a signal) is a process that left. */
+void ipf__sched_tick(void) {
+  if (Rp == &R_boot || !R.active || R.ended || R.nprocs <= 1) return;
+  worker *w = atomic_load_explicit(&S.running, memory_order_relaxed);
+  if (!w || w->pid == my_pid || !proc_dead(w->pid)) return;
+  if (atomic_load_explicit(&S.running, memory_order_relaxed) != w) return;
+  R.leaving_proc = w->proc;
+  R.procs[w->proc].leaving = IPF_LEAVE_EXIT;
+  for (int i = 0; i < R.n; i++)
+    if (R.t[i]->proc == w->proc) R.t[i]->state = W_FINISHED;
+  atomic_store_explicit(&S.running, NULL, memory_order_relaxed);
+  atomic_store_explicit(&R.done, 2, memory_order_release);
+}
+
+/* The run is over: no process of it but the root may outlive it. ok_end:
+ * it ended well so far, so a process still running or never reaped is the
+ * run's failure; after a deadlock or a hang they are its consequence. */
+static void procs_end(int ok_end) {
+  for (int i = 1; i < R.nprocs; i++) {
+    struct proc *p = &R.procs[i];
+    if (p->state == P_RUNNING || p->state == P_LEFT) {
+      if (ok_end)
+        set_verdict(IPF_VERDICT_BUG, "process-alive", "process-alive: %s (pid %d) was still running when the run "
+                    "ended%s%s", p->name, (int)p->pid, p->state == P_LEFT ? "; it had exec'd " : "",
+                    p->state == P_LEFT ? p->what : "");
+      kill(p->pid, SIGKILL);
+    } else if (p->state == P_EXITED && ok_end) {
+      set_verdict(IPF_VERDICT_BUG, "zombie", "zombie: %s (pid %d) exited (%s %d) and was never reaped",
+                  p->name, (int)p->pid, WIFSIGNALED(p->status) ? "signal" : "status",
+                  WIFSIGNALED(p->status) ? WTERMSIG(p->status) : WEXITSTATUS(p->status));
+    }
+  }
+  for (int i = 1; i < R.nprocs; i++) {
+    struct proc *p = &R.procs[i];
+    if (p->state == P_REAPED) continue;
+    (void)wait_dead(p->pid, 2000);
+    /* ours, or an orphan that came back to this subreaper */
+    while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR) {}
+    p->state = P_REAPED;
+  }
+  if (R.nprocs > 1) {
+    /* orphans of the run's processes this root never knew (a daemon's
+     * double fork), reparented here */
+    while (waitpid(-1, NULL, WNOHANG | __WALL) > 0) {}
+  }
+}
+
+void ipf__procs_kill(void) {
+  if (Rp == &R_boot || my_pid != R.root_pid) return;
+  R.ended = 1;
+  procs_end(0);
+  R.nprocs = 1;
+}
+
+/* ---- peer images (ipf_exec_peer) ---------------------------------------------
+ * A child of the run execs this same binary to run a registered role. The
+ * run's state is a memfd mapping: the exec'ing thread keeps the token, hands
+ * a copy of the fd (without FD_CLOEXEC) and the mapping's address to the
+ * new image in its environment, and the new image maps it at that address
+ * (MAP_FIXED_NOREPLACE: a fresh image's address space is nearly empty) and
+ * carries on as the same managed thread. What it must not read there is
+ * the old image's pointers: the scenario, the fault plan (re-parsed from
+ * its text), names, the mirror and the switch hook (guest). */
+int (*ipf__peer_find(const char *role))(int, char **);
+const char *ipf__fault_plan_text_now(void);
+int ipf__fault_adopt(const char *plan_text);
+extern char **environ;
+
+int ipf_exec_peer(const char *role, char *const argv[]) {
+  int (*fn)(int, char **) = ipf__peer_find(role);
+  if (!fn) return -ENOENT;
+  char *const none[] = { (char *)role, NULL };
+  if (!argv || !argv[0]) argv = none;
+  int w = ipf__world();
+  if (w != IPF_WORLD_CONTROLLED) {
+    if (w == IPF_WORLD_CHAOS) ipf__chaos_delay();
+    /* not in a run: the role as a plain program of this binary */
+    setenv("IPCFAULT_PEER_ROLE", role, 1);
+    unsetenv("IPCFAULT_PEER");
+    execv("/proc/self/exe", argv);
+    return -errno;
+  }
+  IPF_CALLER_SCOPE();
+  worker *me = self;
+  if (me->proc == 0) return -EINVAL;
+  ipf__point_op(IPF_PK_OTHER, "exec", NULL, 0, ipf__caller_pc);
+  int fd = fcntl(state_fd, F_DUPFD, 3);
+  if (fd < 0) return -errno;
+  char env[128];
+  snprintf(env, sizeof env, "%d:%p:%zu:%d:%u", fd, (void *)state_base, state_size, me->id, R.bugs);
+  setenv("IPCFAULT_PEER", env, 1);
+  setenv("IPCFAULT_PEER_ROLE", role, 1);
+  const char *pt = ipf__fault_plan_text_now();
+  if (pt) setenv("IPCFAULT_PEER_PLAN", pt, 1);
+  else unsetenv("IPCFAULT_PEER_PLAN");
+  struct proc *p = &R.procs[me->proc];
+  snprintf(p->what, sizeof p->what, "%s", role);
+  /* the process's other threads end with the old image */
+  for (int i = 0; i < R.n; i++)
+    if (R.t[i] != me && R.t[i]->proc == me->proc) R.t[i]->state = W_FINISHED;
+  ipf__trace("exec peer %s", role);
+  fflush(NULL);
+  execv("/proc/self/exe", argv);
+  int e = errno;
+  close(fd);
+  unsetenv("IPCFAULT_PEER");
+  return -e;
+}
+
+/* In the new image, before the command line is looked at (ipf_main). */
+int ipf__peer_main(int argc, char **argv) {
+  const char *role = getenv("IPCFAULT_PEER_ROLE");
+  int (*fn)(int, char **) = role ? ipf__peer_find(role) : NULL;
+  if (!fn) {
+    fprintf(stderr, "ipcfault: no peer role '%s' in this program\n", role ? role : "");
+    return 2;
+  }
+  const char *e = getenv("IPCFAULT_PEER");
+  if (!e) return fn(argc, argv);      /* a plain run of the role */
+  int fd = -1, slot = -1;
+  void *base = NULL;
+  size_t size = 0;
+  unsigned bugs = 0;
+  if (sscanf(e, "%d:%p:%zu:%d:%u", &fd, &base, &size, &slot, &bugs) != 5 || size != state_total()) {
+    fprintf(stderr, "ipcfault: bad IPCFAULT_PEER '%s' (another build of the kit?)\n", e);
+    _exit(125);
+  }
+  char *m = mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
+  if (m == MAP_FAILED || m != base) {
+    fprintf(stderr, "ipcfault: the peer image cannot map the run's state at %p: %s\n", base, strerror(errno));
+    _exit(125);
+  }
+  close(fd);
+  unsetenv("IPCFAULT_PEER");
+  state_base = m;
+  state_size = size;
+  state_views(m, 0);
+  state_pid = my_pid = getpid();
+  guest = 1;
+  ipf__bugs = bugs;
+  worker *w = R.t[slot];
+  w->pt = pthread_self();
+  self = w;
+  ipf__io_exec_begin();               /* the shared FIFO registry and directory table */
+  const char *plan = getenv("IPCFAULT_PEER_PLAN");
+  if (ipf__fault_adopt(plan) < 0) {
+    fprintf(stderr, "ipcfault: the peer image cannot parse the run's fault plan\n");
+    _exit(125);
+  }
+  ipf__trace("peer %s started", role);
+  int rc = fn(argc, argv);
+  ipf_exit(rc & 0xff);
+}

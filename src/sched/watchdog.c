@@ -229,8 +229,13 @@ static void ask(pthread_t pt, long steps, int how) {
 int ipf__wd_wait(_Atomic uint32_t *done, long period_ms) {
   long wall = ipf__wd_wall_ms;
   if (period_ms <= 0 && wall <= 0) {
-    while (atomic_load_explicit(done, memory_order_acquire) == 0)
-      syscall(SYS_futex, (uint32_t *)done, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    /* no watchdog: still a tick, for a process of the run that died
+     * holding the token (sched.c, ipf__sched_tick) */
+    while (atomic_load_explicit(done, memory_order_acquire) == 0) {
+      struct timespec ts = { 0, 2000000 };
+      syscall(SYS_futex, (uint32_t *)done, FUTEX_WAIT, 0, &ts, NULL, 0);
+      ipf__sched_tick();
+    }
     return 0;
   }
   install();
@@ -250,7 +255,8 @@ int ipf__wd_wait(_Atomic uint32_t *done, long period_ms) {
       if (w * 1000 < left_us) left_us = w * 1000;
     }
     struct timespec ts = { left_us / 1000000, (left_us % 1000000) * 1000L };
-    syscall(SYS_futex, (uint32_t *)done, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+    syscall(SYS_futex, (uint32_t *)done, FUTEX_WAIT, 0, &ts, NULL, 0);
+    ipf__sched_tick();
     if (atomic_load_explicit(done, memory_order_acquire)) return 0;
     if (period_ms <= 0) continue;
     pthread_t pt;
