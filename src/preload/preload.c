@@ -608,15 +608,18 @@ API int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
 
 /* ---- leaving: exit and exec ---- */
 
+/* The run's root process (the program's first) ends the execution with
+ * _exit as it did before processes were followed: the kernel's _exit. */
+#define CHILD_EMU() (EMU() && getpid() != ipf__run_root())
 REAL(void, _exit, (int))
 API void _exit(int status) {
-  if (EMU()) { ENTER(); ipf_exit(status); }
+  if (CHILD_EMU()) { ENTER(); ipf_exit(status); }
   get__exit()(status);
   __builtin_unreachable();
 }
 REAL(void, _Exit, (int))
 API void _Exit(int status) {
-  if (EMU()) { ENTER(); ipf_exit(status); }
+  if (CHILD_EMU()) { ENTER(); ipf_exit(status); }
   get__Exit()(status);
   __builtin_unreachable();
 }
