@@ -10,6 +10,9 @@
  *             child _exits 127 (it stays in the run); the parent waitpids
  *   exec      fork; the child execl's /bin/sh -c 'exit 4' (it leaves the
  *             run); the parent waitpids 4
+ *   pollexec  the same, the parent polling with waitpid(WNOHANG) and usleep
+ *   kill      fork; the child blocks reading a pipe; the parent SIGKILLs
+ *             it and waitpids (under exec: the oracle's process-killed)
  *   waitid    fork; the child _exits 3; the parent waitid(P_PID, WNOWAIT)
  *             sees it, then waitid(P_ALL) reaps it
  *   wait4     fork; the child exit(2)s (atexit handler and stdio flush
@@ -77,6 +80,42 @@ static int exec_sh(void) {
   return 0;
 }
 
+static int poll_exec(void) {
+  pid_t p = fork();
+  if (p < 0) return fail("fork");
+  if (p == 0) {
+    execl("/bin/sh", "sh", "-c", "exit 4", (char *)NULL);
+    _exit(126);
+  }
+  int st = 0;
+  pid_t r;
+  for (long i = 0; (r = waitpid(p, &st, WNOHANG)) == 0; i++) {
+    if (i == 20000) return fail("waitpid(WNOHANG) never saw the exec'd child end");
+    usleep(1000);
+  }
+  if (r != p || !WIFEXITED(st) || WEXITSTATUS(st) != 4) return fail("exec'd child, polled: status");
+  return 0;
+}
+
+static int kill_mode(void) {
+  int fds[2];
+  if (pipe(fds)) return fail("pipe");
+  pid_t p = fork();
+  if (p < 0) return fail("fork");
+  if (p == 0) {
+    char c;
+    close(fds[1]);
+    (void)!read(fds[0], &c, 1);   /* blocks: nobody writes */
+    _exit(0);
+  }
+  close(fds[0]);
+  if (kill(p, SIGKILL)) return fail("kill");
+  int st;
+  if (waitpid(p, &st, 0) != p || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL) return fail("killed child: status");
+  close(fds[1]);
+  return 0;
+}
+
 static int waitid_mode(void) {
   pid_t p = fork();
   if (p < 0) return fail("fork");
@@ -124,10 +163,12 @@ static int wait4_mode(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) return fail("usage: proc_helper spawn|execfail|exec|waitid|wait4");
+  if (argc != 2) return fail("usage: proc_helper spawn|execfail|exec|pollexec|kill|waitid|wait4");
   if (!strcmp(argv[1], "spawn")) return spawn();
   if (!strcmp(argv[1], "execfail")) return execfail();
   if (!strcmp(argv[1], "exec")) return exec_sh();
+  if (!strcmp(argv[1], "pollexec")) return poll_exec();
+  if (!strcmp(argv[1], "kill")) return kill_mode();
   if (!strcmp(argv[1], "waitid")) return waitid_mode();
   if (!strcmp(argv[1], "wait4")) return wait4_mode();
   return fail("unknown mode");

@@ -10,8 +10,9 @@
 #    replays 20/20; the child killed by SIGPIPE (pipe_reader_exits-bug) and
 #    the worker never reaped (pipe_unreaped-bug) are the run's oracle
 #    failures, replayed 20/20; every fixed twin is clean under pct and
-#    random; fork+exec, a failed exec, waitid, wait4 and exit()'s handlers
-#    in a child behave as POSIX says under exec;
+#    random; fork+exec (waited for, and polled with WNOHANG), a failed
+#    exec, waitid, wait4 and exit()'s handlers in a child behave as POSIX
+#    says under exec, and a child SIGKILLed by its parent is process-killed;
 #  - nothing is left in TMPDIR, /dev/shm or /dev/mqueue, and no process of
 #    these programs outlives the command.
 # Until the scheduler spans processes (probe: its oracle kinds are not in
@@ -58,7 +59,7 @@ no_strays() {   # no_strays WHAT: none left (reaped within 5 s of the command's 
 run() { timeout 300 "$cli" exec "$@" 2>/dev/null; }
 
 # ---- 1. no run needed ---------------------------------------------------------
-for m in spawn execfail exec waitid wait4; do
+for m in spawn execfail exec pollexec kill waitid wait4; do
   out=$(LD_PRELOAD=$lib timeout 60 "$helper" $m 2>&1); rc=$?
   [ $rc -eq 0 ] && ok || bad "with the preload library, outside ipcfault, $m: rc $rc: $out"
 done
@@ -128,11 +129,17 @@ clean pipe_unreaped-fixed 200
 no_strays "pipe_unreaped"
 
 # fork+exec (leaves the run), a failed exec (stays), waitid, wait4, exit()
-for m in execfail exec waitid wait4; do
+for m in execfail exec pollexec waitid wait4; do
   out=$(timeout 300 "$cli" exec --runs 50 -- "$helper" $m 2>&1); rc=$?
   [ $rc -eq 0 ] && ok || bad "exec of proc_helper $m: rc $rc: $(printf '%s' "$out" | head -6)"
   no_strays "proc_helper $m"
 done
+
+# kill() is the kernel's: a child its parent SIGKILLs is killed by a signal,
+# which is the run's process-killed (not a hang, not a tool error)
+js=$(run --runs 20 --json -- "$helper" kill); rc=$?
+[ $rc -eq 1 ] && [ "$(field "$js" kind)" = process-killed ] && ok || bad "proc_helper kill: rc $rc, want process-killed: $js"
+no_strays "proc_helper kill"
 
 # ---- 3. nothing left behind --------------------------------------------------
 left=$(find "$TMPDIR" -mindepth 1 | head -5)
