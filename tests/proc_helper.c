@@ -13,6 +13,8 @@
  *   pollexec  the same, the parent polling with waitpid(WNOHANG) and usleep
  *   kill      fork; the child blocks reading a pipe; the parent SIGKILLs
  *             it and waitpids (under exec: the oracle's process-killed)
+ *   orphans   fork twice (child and grandchild block on a pipe); the first
+ *             process _exits (under exec: process-alive, both killed)
  *   waitid    fork; the child _exits 3; the parent waitid(P_PID, WNOWAIT)
  *             sees it, then waitid(P_ALL) reaps it
  *   wait4     fork; the child exit(2)s (atexit handler and stdio flush
@@ -116,6 +118,21 @@ static int kill_mode(void) {
   return 0;
 }
 
+/* The first process _exits while its child and grandchild block on a
+ * pipe nobody writes: under exec both are the run's leftovers. */
+static int orphans(void) {
+  int fds[2];
+  if (pipe(fds)) return fail("pipe");
+  if (fork() == 0) {
+    char c;
+    if (fork() == 0) { close(fds[1]); (void)!read(fds[0], &c, 1); _exit(0); }
+    close(fds[1]);
+    (void)!read(fds[0], &c, 1);
+    _exit(0);
+  }
+  _exit(0);
+}
+
 static int waitid_mode(void) {
   pid_t p = fork();
   if (p < 0) return fail("fork");
@@ -163,12 +180,13 @@ static int wait4_mode(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) return fail("usage: proc_helper spawn|execfail|exec|pollexec|kill|waitid|wait4");
+  if (argc != 2) return fail("usage: proc_helper spawn|execfail|exec|pollexec|kill|orphans|waitid|wait4");
   if (!strcmp(argv[1], "spawn")) return spawn();
   if (!strcmp(argv[1], "execfail")) return execfail();
   if (!strcmp(argv[1], "exec")) return exec_sh();
   if (!strcmp(argv[1], "pollexec")) return poll_exec();
   if (!strcmp(argv[1], "kill")) return kill_mode();
+  if (!strcmp(argv[1], "orphans")) return orphans();
   if (!strcmp(argv[1], "waitid")) return waitid_mode();
   if (!strcmp(argv[1], "wait4")) return wait4_mode();
   return fail("unknown mode");

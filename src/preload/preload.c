@@ -608,18 +608,25 @@ API int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
 
 /* ---- leaving: exit and exec ---- */
 
-/* The run's root process (the program's first) ends the execution with
- * _exit as it did before processes were followed: the kernel's _exit. */
-#define CHILD_EMU() (EMU() && getpid() != ipf__run_root())
+/* In the run's root process (the program's first) _exit ends the
+ * execution: the run's other processes are killed and reaped and the
+ * process oracles judged, as exit()'s handlers do (exec_main.c), then the
+ * kernel's _exit. */
+static void exit_now(int status) {
+  ENTER();
+  if (getpid() != ipf__run_root()) ipf_exit(status);
+  ipf__exec_program_exit();
+  LEAVE();
+}
 REAL(void, _exit, (int))
 API void _exit(int status) {
-  if (CHILD_EMU()) { ENTER(); ipf_exit(status); }
+  if (EMU()) exit_now(status);
   get__exit()(status);
   __builtin_unreachable();
 }
 REAL(void, _Exit, (int))
 API void _Exit(int status) {
-  if (CHILD_EMU()) { ENTER(); ipf_exit(status); }
+  if (EMU()) exit_now(status);
   get__Exit()(status);
   __builtin_unreachable();
 }

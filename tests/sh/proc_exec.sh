@@ -12,7 +12,8 @@
 #    failures, replayed 20/20; every fixed twin is clean under pct and
 #    random; fork+exec (waited for, and polled with WNOHANG), a failed
 #    exec, waitid, wait4 and exit()'s handlers in a child behave as POSIX
-#    says under exec, and a child SIGKILLed by its parent is process-killed;
+#    says under exec, a child SIGKILLed by its parent is process-killed, and
+#    a first process that _exits leaves no child or grandchild behind;
 #  - nothing is left in TMPDIR, /dev/shm or /dev/mqueue, and no process of
 #    these programs outlives the command.
 # Until the scheduler spans processes (probe: its oracle kinds are not in
@@ -140,6 +141,12 @@ done
 js=$(run --runs 20 --json -- "$helper" kill); rc=$?
 [ $rc -eq 1 ] && [ "$(field "$js" kind)" = process-killed ] && ok || bad "proc_helper kill: rc $rc, want process-killed: $js"
 no_strays "proc_helper kill"
+
+# the first process _exits while a child and a grandchild block: both are
+# leftovers of the run (process-alive), killed and reaped with it
+js=$(run --runs 5 --json -- "$helper" orphans); rc=$?
+[ $rc -eq 1 ] && [ "$(field "$js" kind)" = process-alive ] && ok || bad "proc_helper orphans: rc $rc, want process-alive: $js"
+no_strays "proc_helper orphans"
 
 # ---- 3. nothing left behind --------------------------------------------------
 left=$(find "$TMPDIR" -mindepth 1 | head -5)
