@@ -455,13 +455,15 @@ API int pipe(int fds[2]) { IOWRAP(int, get_pipe()(fds), ipf_pipe(fds)); }
 /* ---- processes (issue 13): the program's own fork, wait, exit and exec -----------------
  * A managed thread's fork() is ipf_fork: the child is a process of the run,
  * its thread a managed thread under the same controller and choice stream
- * (vfork too: POSIX allows it to be fork, and a vfork child sharing the
- * parent's memory could not take part in the run). waitpid, wait, wait3,
+ * (vfork too, and outside a run it is fork: POSIX allows that, a vfork
+ * child sharing the parent's memory could not take part in the run, and
+ * one returning from this wrapper would clobber the parent's frame). waitpid, wait, wait3,
  * wait4 (the rusage is zeroed: the kit does not account a child's CPU
  * time) and waitid (P_PID, P_ALL, P_PGID with WEXITED, WNOHANG; WNOWAIT as
  * a yielding poll) wait on the scheduler through ipf_waitpid, so a parent
  * that waits for a child that waits for it is a deadlock the scheduler sees.
- * _exit and _Exit are ipf_exit. exit() first leaves the run
+ * _exit and _Exit are ipf_exit (in the run's first process they end the
+ * execution as its exit() would: exec_main.c). exit() first leaves the run
  * (ipf__proc_leave): the process's atexit handlers and stdio flush then run
  * outside the scheduler, as the program's last words, and the process's
  * death hands the run on. The exec family leaves the run too, naming the
