@@ -479,6 +479,11 @@ API int pipe(int fds[2]) { IOWRAP(int, get_pipe()(fds), ipf_pipe(fds)); }
  * run. kill() is not interposed: a signal to a process of the run is the
  * kernel's, and its effect the run's oracles judge. */
 
+/* The helpers below run on behalf of an interposer: the program's call
+ * site is the interposer's return address, passed in (a helper that is
+ * not inlined would name the interposer itself). */
+#define ENTER_AT(pc) (ipf__caller_pc = (uintptr_t)(pc), ipf__pt_guard = 1)
+
 /* The run's children of this process (one managed thread runs at a time:
  * no lock). Grown with the next allocator (callers hold the guard). */
 static pid_t *kids;
@@ -506,8 +511,8 @@ static void kid_reaped(pid_t p, int status) {
 /* Does a wait for pid (waitpid's convention) wait for a process of the run? */
 static int run_target(pid_t pid) { return pid > 0 ? kid_index(pid) >= 0 : nkids > 0; }
 
-static pid_t proc_fork(void) {
-  ENTER();
+static pid_t proc_fork(void *pc) {
+  ENTER_AT(pc);
   pid_t p = ipf_fork(NULL);
   int e = errno;
   if (p == 0) nkids = 0;            /* the parent's children are not the child's */
@@ -520,17 +525,17 @@ static pid_t proc_fork(void) {
 REAL(pid_t, fork, (void))
 API pid_t fork(void) {
   if (!EMU()) return get_fork()();
-  return proc_fork();
+  return proc_fork(PC());
 }
 API pid_t vfork(void) {
   if (!EMU()) return get_fork()();
-  return proc_fork();
+  return proc_fork(PC());
 }
 
 /* waitpid's convention, for a target known to be the run's */
-static pid_t run_wait(pid_t pid, int *status, int options) {
+static pid_t run_wait(pid_t pid, int *status, int options, void *pc) {
   int st = 0;
-  ENTER();
+  ENTER_AT(pc);
   pid_t r = ipf_waitpid(pid, &st, options);
   int e = errno;
   if (r > 0) kid_reaped(r, st);
@@ -543,24 +548,24 @@ static pid_t run_wait(pid_t pid, int *status, int options) {
 REAL(pid_t, waitpid, (pid_t, int *, int))
 API pid_t waitpid(pid_t pid, int *status, int options) {
   if (!EMU() || !run_target(pid)) return get_waitpid()(pid, status, options);
-  return run_wait(pid, status, options);
+  return run_wait(pid, status, options, PC());
 }
 REAL(pid_t, wait, (int *))
 API pid_t wait(int *status) {
   if (!EMU() || !run_target(-1)) return get_wait()(status);
-  return run_wait(-1, status, 0);
+  return run_wait(-1, status, 0, PC());
 }
 REAL(pid_t, wait4, (pid_t, int *, int, struct rusage *))
 API pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru) {
   if (!EMU() || !run_target(pid)) return get_wait4()(pid, status, options, ru);
-  pid_t r = run_wait(pid, status, options);
+  pid_t r = run_wait(pid, status, options, PC());
   if (r >= 0 && ru) memset(ru, 0, sizeof *ru);
   return r;
 }
 REAL(pid_t, wait3, (int *, int, struct rusage *))
 API pid_t wait3(int *status, int options, struct rusage *ru) {
   if (!EMU() || !run_target(-1)) return get_wait3()(status, options, ru);
-  pid_t r = run_wait(-1, status, options);
+  pid_t r = run_wait(-1, status, options, PC());
   if (r >= 0 && ru) memset(ru, 0, sizeof *ru);
   return r;
 }
@@ -591,7 +596,7 @@ API int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
     }
   }
   int st = 0;
-  pid_t r = run_wait(pid, &st, options & (WNOHANG | WSTOPPED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD));
+  pid_t r = run_wait(pid, &st, options & (WNOHANG | WSTOPPED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD), PC());
   if (r < 0) return -1;
   if (info) {
     memset(info, 0, sizeof *info);
@@ -614,21 +619,21 @@ API int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
  * execution: the run's other processes are killed and reaped and the
  * process oracles judged, as exit()'s handlers do (exec_main.c), then the
  * kernel's _exit. */
-static void exit_now(int status) {
-  ENTER();
+static void exit_now(int status, void *pc) {
+  ENTER_AT(pc);
   if (getpid() != ipf__run_root()) ipf_exit(status);
   ipf__exec_program_exit();
   LEAVE();
 }
 REAL(void, _exit, (int))
 API void _exit(int status) {
-  if (EMU()) exit_now(status);
+  if (EMU()) exit_now(status, PC());
   get__exit()(status);
   __builtin_unreachable();
 }
 REAL(void, _Exit, (int))
 API void _Exit(int status) {
-  if (EMU()) exit_now(status);
+  if (EMU()) exit_now(status, PC());
   get__Exit()(status);
   __builtin_unreachable();
 }
@@ -653,7 +658,7 @@ static int runnable(const char *p) {
   struct stat st;
   return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
 }
-static void leave_for(const char *path, int search) {
+static void leave_for(const char *path, int search, void *pc) {
   if (!EMU() || !path || !*path) return;
   char buf[4096];
   const char *found = NULL;
@@ -671,29 +676,29 @@ static void leave_for(const char *path, int search) {
     }
   }
   if (!found) return;
-  ENTER();
+  ENTER_AT(pc);
   ipf__proc_leave(IPF_LEAVE_EXEC, 0, found);
   LEAVE();
 }
 
 REAL(int, execve, (const char *, char *const[], char *const[]))
 API int execve(const char *path, char *const argv[], char *const envp[]) {
-  leave_for(path, 0);
+  leave_for(path, 0, PC());
   return get_execve()(path, argv, envp);
 }
 REAL(int, execv, (const char *, char *const[]))
 API int execv(const char *path, char *const argv[]) {
-  leave_for(path, 0);
+  leave_for(path, 0, PC());
   return get_execv()(path, argv);
 }
 REAL(int, execvp, (const char *, char *const[]))
 API int execvp(const char *file, char *const argv[]) {
-  leave_for(file, 1);
+  leave_for(file, 1, PC());
   return get_execvp()(file, argv);
 }
 REAL(int, execvpe, (const char *, char *const[], char *const[]))
 API int execvpe(const char *file, char *const argv[], char *const envp[]) {
-  leave_for(file, 1);
+  leave_for(file, 1, PC());
   return get_execvpe()(file, argv, envp);
 }
 REAL(int, fexecve, (int, char *const[], char *const[]))
@@ -712,8 +717,8 @@ API int fexecve(int fd, char *const argv[], char *const envp[]) {
   return get_fexecve()(fd, argv, envp);
 }
 
-/* execl, execlp, execle: the argument list as an array (as glibc does), then
- * the array form above, which leaves the run. */
+/* execl, execlp, execle: the argument list as an array (as glibc does),
+ * for the array form's next definition. */
 #define ARGV_OF(arg0, argv, ap_end)                                           \
   size_t argc_ = 1;                                                           \
   va_list ap_;                                                                \
@@ -729,16 +734,19 @@ API int fexecve(int fd, char *const argv[], char *const envp[]) {
 
 API int execl(const char *path, const char *arg, ...) {
   ARGV_OF(arg, argv, (void)0);
-  return execv(path, (char *const *)argv);
+  leave_for(path, 0, PC());
+  return get_execv()(path, (char *const *)argv);
 }
 API int execlp(const char *file, const char *arg, ...) {
   ARGV_OF(arg, argv, (void)0);
-  return execvp(file, (char *const *)argv);
+  leave_for(file, 1, PC());
+  return get_execvp()(file, (char *const *)argv);
 }
 API int execle(const char *path, const char *arg, ...) {
   char *const *envp;
   ARGV_OF(arg, argv, envp = va_arg(ap_, char *const *));
-  return execve(path, (char *const *)argv, envp);
+  leave_for(path, 0, PC());
+  return get_execve()(path, (char *const *)argv, envp);
 }
 
 #endif

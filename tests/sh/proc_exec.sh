@@ -103,6 +103,8 @@ npids=$(printf '%s' "$msg" | grep -o 'pid [0-9][0-9]*' | sort -u | wc -l)
 printf '%s' "$msg" | grep -q pipe && ok || bad "pipe_wait_drain-bug: the report does not mention the pipe: $msg"
 printf '%s' "$msg" | grep -q waitpid && ok || bad "pipe_wait_drain-bug: the report does not say the parent waits in waitpid: $msg"
 printf '%s' "$msg" | grep -q write && ok || bad "pipe_wait_drain-bug: the report does not say the child is blocked in write: $msg"
+printf '%s' "$msg" | grep -q 'at main\b' && printf '%s' "$msg" | grep -q 'at child\b' && ok ||
+  bad "pipe_wait_drain-bug: the report does not name the program's call sites (main, child), not the interposers': $msg"
 no_strays "pipe_wait_drain-bug"
 sched=$(field "$js" schedule)
 [ -n "$sched" ] && replays pipe_wait_drain-bug deadlock "$sched"
