@@ -130,6 +130,7 @@ typedef struct worker {
   int q_result;               /* ... and the answer */
   _Atomic uint32_t *q_reply;  /* a query's asker waits here */
   char desc[400];             /* its report line, written by its own process when asked */
+  uintptr_t image;            /* the program image its pointers (last_what, wait_reason) belong to */
 } worker;
 
 #define MAX_NAMES 64
@@ -198,6 +199,10 @@ static struct run R_boot, *Rp = &R_boot;
 
 static __thread worker *self;
 static pid_t my_pid;                /* getpid() of this process, kept current across forks */
+/* This program image: a worker's string pointers are this image's when its
+ * tag is this (a fork keeps the image, an exec (peer) makes another). */
+static const char image_tag;
+#define MY_IMAGE ((uintptr_t)&image_tag)
 static int subreaper_set;
 /* Chaos runs: the processes they fork, so that a run that hangs (its
  * threads are left behind by the chaos watchdog) leaves none of them. */
@@ -804,7 +809,8 @@ static __attribute__((noreturn)) void deadlock(worker *me);
  * last operation) to `to` (which resumes past its own). */
 static void note_switch(const worker *from, const worker *to) {
   if (R.cfg.on_switch && from != to && !guest)
-    R.cfg.on_switch(R.cfg.on_switch_arg, from->id, from->last_what, to->id, to->last_what);
+    R.cfg.on_switch(R.cfg.on_switch_arg, from->id, from->image == MY_IMAGE ? from->last_what : "(another program)",
+                    to->id, to->image == MY_IMAGE ? to->last_what : "(another program)");
 }
 
 /* Choose the next thread, advancing virtual time if nobody can run now.
@@ -1383,6 +1389,7 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
       abort_run(self, IPF_VERDICT_ERROR, "error", m);
     }
     w->id = R.n;
+    w->image = MY_IMAGE;
     w->pid = my_pid;
     w->proc = self->proc;
     w->q_epoch = -1;
@@ -1717,6 +1724,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     return res->verdict;
   }
   m->id = 0;
+  m->image = MY_IMAGE;
   m->pid = my_pid;
   m->proc = 0;
   m->q_epoch = -1;
@@ -2185,6 +2193,7 @@ pid_t ipf_fork(const char *name) {
   else if (nth == 0) snprintf(p->name, sizeof p->name, "child");
   else snprintf(p->name, sizeof p->name, "child-%d", nth + 1);
   c->id = R.n;
+  c->image = MY_IMAGE;
   c->proc = pi;
   c->state = W_RUNNABLE;
   snprintf(c->name, sizeof c->name, "%s", p->name);
@@ -2532,6 +2541,7 @@ int ipf__peer_main(int argc, char **argv) {
   ipf__bugs = bugs;
   worker *w = R.t[slot];
   w->pt = pthread_self();
+  w->image = MY_IMAGE;
   self = w;
   ipf__io_exec_begin();               /* the shared FIFO registry and directory table */
   const char *plan = getenv("IPCFAULT_PEER_PLAN");
