@@ -42,7 +42,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -445,6 +449,306 @@ REAL(int, close, (int))
 API int close(int fd) { IOWRAP(int, get_close()(fd), ipf_close(fd)); }
 REAL(int, pipe, (int[2]))
 API int pipe(int fds[2]) { IOWRAP(int, get_pipe()(fds), ipf_pipe(fds)); }
+#endif
+
+#ifndef IPF_INTERPOSE_LINKED
+/* ---- processes (issue 13): the program's own fork, wait, exit and exec -----------------
+ * A managed thread's fork() is ipf_fork: the child is a process of the run,
+ * its thread a managed thread under the same controller and choice stream
+ * (vfork too, and outside a run it is fork: POSIX allows that, a vfork
+ * child sharing the parent's memory could not take part in the run, and
+ * one returning from this wrapper would clobber the parent's frame). waitpid, wait, wait3,
+ * wait4 (the rusage is zeroed: the kit does not account a child's CPU
+ * time) and waitid (P_PID, P_ALL, P_PGID with WEXITED, WNOHANG; WNOWAIT as
+ * a yielding poll) wait on the scheduler through ipf_waitpid, so a parent
+ * that waits for a child that waits for it is a deadlock the scheduler sees.
+ * _exit and _Exit are ipf_exit (in the run's first process they end the
+ * execution as its exit() would: exec_main.c). exit() first leaves the run
+ * (ipf__proc_leave): the process's atexit handlers and stdio flush then run
+ * outside the scheduler, as the program's last words, and the process's
+ * death hands the run on. The exec family leaves the run too, naming the
+ * binary: another program is not part of the run (an exec bound to fail,
+ * no such file or not executable, stays in it: the program's error path is
+ * still the run's). posix_spawn, system and popen never reach fork() here
+ * (glibc spawns with clone): their processes run outside the run from the
+ * start, and a wait for one of them is the real, blocking waitpid, during
+ * which the caller keeps the run's token (nothing else of the run runs
+ * until that process ends). Which children are the run's is kept per
+ * process (the pids ipf_fork returned, dropped when reaped); a wait for
+ * any child waits on the scheduler while the process has a child of the
+ * run. kill() is not interposed: a signal to a process of the run is the
+ * kernel's, and its effect the run's oracles judge. */
+
+/* The helpers below run on behalf of an interposer: the program's call
+ * site is the interposer's return address, passed in (a helper that is
+ * not inlined would name the interposer itself). */
+#define ENTER_AT(pc) (ipf__caller_pc = (uintptr_t)(pc), ipf__pt_guard = 1)
+
+/* The run's children of this process (one managed thread runs at a time:
+ * no lock). Grown with the next allocator (callers hold the guard). */
+static pid_t *kids;
+static int nkids, capkids;
+
+static int kid_index(pid_t p) {
+  for (int i = 0; i < nkids; i++)
+    if (kids[i] == p) return i;
+  return -1;
+}
+static void kid_add(pid_t p) {
+  if (nkids == capkids) {
+    int cap = capkids ? 2 * capkids : 16;
+    pid_t *k = realloc(kids, (size_t)cap * sizeof *k);
+    if (!k) return;                 /* forgotten: its waits are then the kernel's */
+    kids = k;
+    capkids = cap;
+  }
+  kids[nkids++] = p;
+}
+static void kid_reaped(pid_t p, int status) {
+  int i = kid_index(p);
+  if (i >= 0 && (WIFEXITED(status) || WIFSIGNALED(status))) kids[i] = kids[--nkids];
+}
+/* Does a wait for pid (waitpid's convention) wait for a process of the run? */
+static int run_target(pid_t pid) { return pid > 0 ? kid_index(pid) >= 0 : nkids > 0; }
+
+static pid_t proc_fork(void *pc) {
+  ENTER_AT(pc);
+  pid_t p = ipf_fork(NULL);
+  int e = errno;
+  if (p == 0) nkids = 0;            /* the parent's children are not the child's */
+  else if (p > 0) kid_add(p);
+  LEAVE();
+  errno = e;
+  return p;
+}
+
+REAL(pid_t, fork, (void))
+API pid_t fork(void) {
+  if (!EMU()) return get_fork()();
+  return proc_fork(PC());
+}
+API pid_t vfork(void) {
+  if (!EMU()) return get_fork()();
+  return proc_fork(PC());
+}
+
+/* waitpid's convention, for a target known to be the run's */
+static pid_t run_wait(pid_t pid, int *status, int options, void *pc) {
+  int st = 0;
+  ENTER_AT(pc);
+  pid_t r = ipf_waitpid(pid, &st, options);
+  int e = errno;
+  if (r > 0) kid_reaped(r, st);
+  LEAVE();
+  if (r > 0 && status) *status = st;
+  errno = e;
+  return r;
+}
+
+REAL(pid_t, waitpid, (pid_t, int *, int))
+API pid_t waitpid(pid_t pid, int *status, int options) {
+  if (!EMU() || !run_target(pid)) return get_waitpid()(pid, status, options);
+  return run_wait(pid, status, options, PC());
+}
+REAL(pid_t, wait, (int *))
+API pid_t wait(int *status) {
+  if (!EMU() || !run_target(-1)) return get_wait()(status);
+  return run_wait(-1, status, 0, PC());
+}
+REAL(pid_t, wait4, (pid_t, int *, int, struct rusage *))
+API pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru) {
+  if (!EMU() || !run_target(pid)) return get_wait4()(pid, status, options, ru);
+  pid_t r = run_wait(pid, status, options, PC());
+  if (r >= 0 && ru) memset(ru, 0, sizeof *ru);
+  return r;
+}
+REAL(pid_t, wait3, (int *, int, struct rusage *))
+API pid_t wait3(int *status, int options, struct rusage *ru) {
+  if (!EMU() || !run_target(-1)) return get_wait3()(status, options, ru);
+  pid_t r = run_wait(-1, status, options, PC());
+  if (r >= 0 && ru) memset(ru, 0, sizeof *ru);
+  return r;
+}
+
+REAL(int, waitid, (idtype_t, id_t, siginfo_t *, int))
+API int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
+  pid_t pid;
+  switch (type) {
+    case P_PID: pid = (pid_t)id; break;
+    case P_ALL: pid = -1; break;
+    case P_PGID: pid = id ? -(pid_t)id : 0; break;
+    default: pid = 0; options = 0; break;        /* P_PIDFD: the kernel's */
+  }
+  /* stop and continue events only (no WEXITED): the kernel's */
+  if (!EMU() || !(options & WEXITED) || !run_target(pid)) return get_waitid()(type, id, info, options);
+  if (options & WNOWAIT) {
+    /* no reaping: poll the kernel, yielding (a scheduling point that lets
+     * the child run) until the child has ended. A deadlock behind such a
+     * wait is a hang at the step bound, not a deadlock report. */
+    for (;;) {
+      if (info) info->si_pid = 0;
+      int r = get_waitid()(type, id, info, options | WNOHANG);
+      if (r < 0 || (options & WNOHANG) || (info && info->si_pid)) return r;
+      if (!info) return r;          /* the kernel says EFAULT first; here: nothing to poll */
+      ENTER();
+      ipf__pt_yield();
+      LEAVE();
+    }
+  }
+  int st = 0;
+  pid_t r = run_wait(pid, &st, options & (WNOHANG | WSTOPPED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD), PC());
+  if (r < 0) return -1;
+  if (info) {
+    memset(info, 0, sizeof *info);
+    if (r > 0) {
+      info->si_signo = SIGCHLD;
+      info->si_pid = r;
+      info->si_uid = getuid();
+      if (WIFEXITED(st)) { info->si_code = CLD_EXITED; info->si_status = WEXITSTATUS(st); }
+      else if (WIFSIGNALED(st)) { info->si_code = WCOREDUMP(st) ? CLD_DUMPED : CLD_KILLED; info->si_status = WTERMSIG(st); }
+      else if (WIFSTOPPED(st)) { info->si_code = CLD_STOPPED; info->si_status = WSTOPSIG(st); }
+      else { info->si_code = CLD_CONTINUED; info->si_status = SIGCONT; }
+    }
+  }
+  return 0;
+}
+
+/* ---- leaving: exit and exec ---- */
+
+/* In the run's root process (the program's first) _exit ends the
+ * execution: the run's other processes are killed and reaped and the
+ * process oracles judged, as exit()'s handlers do (exec_main.c), then the
+ * kernel's _exit. */
+static void exit_now(int status, void *pc) {
+  ENTER_AT(pc);
+  if (getpid() != ipf__run_root()) ipf_exit(status);
+  ipf__exec_program_exit();
+  LEAVE();
+}
+REAL(void, _exit, (int))
+API void _exit(int status) {
+  if (EMU()) exit_now(status, PC());
+  get__exit()(status);
+  __builtin_unreachable();
+}
+REAL(void, _Exit, (int))
+API void _Exit(int status) {
+  if (EMU()) exit_now(status, PC());
+  get__Exit()(status);
+  __builtin_unreachable();
+}
+REAL(void, exit, (int))
+API void exit(int status) {
+  if (EMU()) {
+    ENTER();
+    ipf__proc_leave(IPF_LEAVE_EXIT, status, NULL);
+    LEAVE();
+  }
+  get_exit()(status);
+  __builtin_unreachable();
+}
+
+/* The calling process is about to become another program: it leaves the
+ * run, unless the exec is bound to fail (no such file, not executable):
+ * then the program goes on, typically to report the error and _exit, and
+ * that is still the run's to schedule. path: as given; search: look it up
+ * in $PATH as execvp does when it has no '/'. An exec that fails past this
+ * check (ENOEXEC, E2BIG, ETXTBSY) has left the run all the same. */
+static int runnable(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+static void leave_for(const char *path, int search, void *pc) {
+  if (!EMU() || !path || !*path) return;
+  char buf[4096];
+  const char *found = NULL;
+  if (!search || strchr(path, '/')) {
+    if (runnable(path)) found = path;
+  } else {
+    const char *dirs = getenv("PATH");
+    if (!dirs) dirs = "/bin:/usr/bin";          /* glibc's default (confstr _CS_PATH) */
+    for (const char *d = dirs; !found; d++) {
+      const char *e = strchrnul(d, ':');
+      int n = snprintf(buf, sizeof buf, "%.*s%s%s", (int)(e - d), d, e == d ? "" : "/", path);
+      if (n > 0 && (size_t)n < sizeof buf && runnable(buf)) found = buf;
+      if (!*e) break;
+      d = e;
+    }
+  }
+  if (!found) return;
+  ENTER_AT(pc);
+  ipf__proc_leave(IPF_LEAVE_EXEC, 0, found);
+  LEAVE();
+}
+
+REAL(int, execve, (const char *, char *const[], char *const[]))
+API int execve(const char *path, char *const argv[], char *const envp[]) {
+  leave_for(path, 0, PC());
+  return get_execve()(path, argv, envp);
+}
+REAL(int, execv, (const char *, char *const[]))
+API int execv(const char *path, char *const argv[]) {
+  leave_for(path, 0, PC());
+  return get_execv()(path, argv);
+}
+REAL(int, execvp, (const char *, char *const[]))
+API int execvp(const char *file, char *const argv[]) {
+  leave_for(file, 1, PC());
+  return get_execvp()(file, argv);
+}
+REAL(int, execvpe, (const char *, char *const[], char *const[]))
+API int execvpe(const char *file, char *const argv[], char *const envp[]) {
+  leave_for(file, 1, PC());
+  return get_execvpe()(file, argv, envp);
+}
+REAL(int, fexecve, (int, char *const[], char *const[]))
+API int fexecve(int fd, char *const argv[], char *const envp[]) {
+  if (EMU() && fcntl(fd, F_GETFD) >= 0) {
+    /* named by what the fd is (the kernel's name for it) */
+    char link[64], path[512];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    if (n < 0) snprintf(path, sizeof path, "fd %d", fd);
+    else path[n] = 0;
+    ENTER();
+    ipf__proc_leave(IPF_LEAVE_EXEC, 0, path);
+    LEAVE();
+  }
+  return get_fexecve()(fd, argv, envp);
+}
+
+/* execl, execlp, execle: the argument list as an array (as glibc does),
+ * for the array form's next definition. */
+#define ARGV_OF(arg0, argv, ap_end)                                           \
+  size_t argc_ = 1;                                                           \
+  va_list ap_;                                                                \
+  va_start(ap_, arg0);                                                        \
+  while (va_arg(ap_, const char *)) argc_++;                                  \
+  va_end(ap_);                                                                \
+  const char *argv[argc_ + 1];                                                \
+  argv[0] = arg0;                                                             \
+  va_start(ap_, arg0);                                                        \
+  for (size_t i_ = 1; i_ <= argc_; i_++) argv[i_] = va_arg(ap_, const char *); \
+  ap_end;                                                                     \
+  va_end(ap_)
+
+API int execl(const char *path, const char *arg, ...) {
+  ARGV_OF(arg, argv, (void)0);
+  leave_for(path, 0, PC());
+  return get_execv()(path, (char *const *)argv);
+}
+API int execlp(const char *file, const char *arg, ...) {
+  ARGV_OF(arg, argv, (void)0);
+  leave_for(file, 1, PC());
+  return get_execvp()(file, (char *const *)argv);
+}
+API int execle(const char *path, const char *arg, ...) {
+  char *const *envp;
+  ARGV_OF(arg, argv, envp = va_arg(ap_, char *const *));
+  leave_for(path, 0, PC());
+  return get_execve()(path, (char *const *)argv, envp);
+}
+
 #endif
 
 #ifndef IPF_INTERPOSE_LINKED

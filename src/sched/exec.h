@@ -149,6 +149,11 @@ __attribute__((noreturn)) void ipf__pt_run_main(ipf_main_fn m, int argc, char **
 int ipf__exec_main(ipf_main_fn m, int argc, char **argv, char **envp);
 /* Nonzero in an execution child: the interposers emulate. */
 extern int ipf__exec_active;
+/* The root process ends the execution with _exit (no atexit handlers):
+ * what its exit() would do for the run (the run's other processes killed
+ * and reaped, the process oracles' verdict, fault counts and trace
+ * published). */
+void ipf__exec_program_exit(void);
 
 /* ---- symbols: now in names.h (src/rt/symbolize.c) ------------------------- */
 #include "names.h"

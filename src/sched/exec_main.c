@@ -93,6 +93,10 @@ static void at_program_exit(void) {
   publish();
 }
 
+/* The same when the root process ends with _exit, which runs no atexit
+ * handler (exec mode's _exit interposer calls it, src/preload). */
+void ipf__exec_program_exit(void) { at_program_exit(); }
+
 /* A fatal signal from the program (a failed assert, SIGSEGV): publish what
  * the execution did, then die of the signal as it would have. */
 static void on_fatal(int sig) {

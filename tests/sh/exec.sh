@@ -15,8 +15,13 @@ ok() { pass=$((pass+1)); }
 bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d[sys.argv[2]])' "$1" "$2" 2>/dev/null; }
 
+# The programs that fork are tests/sh/proc_exec.sh's (their verdicts need
+# the run to span processes, and some are the oracles' own: zombie,
+# process-killed).
+forks() { case $1 in pipe_wait_drain|pipe_reader_exits|pipe_unreaped) return 0;; esac; return 1; }
 for b in "$progs"/*-bug; do
   name=$(basename "$b" -bug)
+  forks "$name" && continue
   js=$(timeout 300 "$cli" exec --strategy pct --runs 1000 --json -- "$b" 2>/dev/null); rc=$?
   if [ $rc -ne 1 ] || [ "$(field "$js" verdict)" != bug ]; then bad "$name-bug not found with pct in 1000 executions (rc $rc): $js"; continue; fi
   ok
@@ -25,6 +30,7 @@ for b in "$progs"/*-bug; do
   if [ $rc -eq 1 ] && [ "$(field "$js2" kind)" = "$kind" ]; then ok; else bad "$name-bug: replay gave rc $rc, kind '$(field "$js2" kind)', want $kind"; fi
 done
 for f in "$progs"/*-fixed; do
+  forks "$(basename "$f" -fixed)" && continue
   out=$(timeout 300 "$cli" exec --strategy pct --runs 1000 -- "$f" 2>&1); rc=$?
   [ $rc -eq 0 ] && ok || bad "$(basename "$f") is not clean (rc $rc): $(printf '%s' "$out" | head -4)"
 done

@@ -1,0 +1,35 @@
+/* A worker never reaped: the parent forks a worker that computes a sum
+ * and writes it into a pipe, reads the pipe to end of file (which comes
+ * when the worker has exited and its write end is closed), and returns
+ * without waiting for it. The dead worker stays a zombie for as long as
+ * the parent lives: in a long-running server one per request, until the
+ * process table is full. The program's output is right, so only the run's
+ * oracle (a child never reaped) tells. Fixed: waitpid after end of file. */
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(void) {
+  int fds[2];
+  if (pipe(fds)) return 2;
+  pid_t pid = fork();
+  if (pid < 0) return 2;
+  if (pid == 0) {
+    close(fds[0]);
+    long sum = 0;
+    for (int i = 1; i <= 100; i++) sum += i;
+    if (write(fds[1], &sum, sizeof sum) != (ssize_t)sizeof sum) _exit(3);
+    close(fds[1]);
+    _exit(0);
+  }
+  close(fds[1]);
+  long sum = 0, v;
+  ssize_t n;
+  while ((n = read(fds[0], &v, sizeof v)) == (ssize_t)sizeof v) sum = v;
+  close(fds[0]);
+#ifdef FIXED
+  int status;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+#endif
+  return sum == 5050 ? 0 : 1;
+}
