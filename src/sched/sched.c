@@ -2094,9 +2094,6 @@ pid_t ipf_fork(const char *name) {
   IPF_CALLER_SCOPE();
   worker *me = self;
   ipf__point_op(IPF_PK_OTHER, "fork", NULL, 0, ipf__caller_pc);
-  if (R.cfg.strategy == IPF_STRAT_DFS)
-    abort_run(me, IPF_VERDICT_ERROR, "error", "dfs does not cover processes yet (fork in the execution): "
-              "explore this program with --strategy pct or random");
   if (R.nprocs >= IPF_MAX_PROCS || R.n >= IPF_MAX_THREADS) {
     char m[160];
     snprintf(m, sizeof m, "process limit: the program forks more than %d processes in one execution, the most "
