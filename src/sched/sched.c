@@ -2130,7 +2130,10 @@ pid_t ipf_fork(const char *name) {
   c->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
   c->blind = -1;
   memcpy(c->home, me->home, sizeof c->home);   /* its copy of this thread's worker_main frame */
+  int guard = ipf__pt_guard;
+  ipf__pt_guard = 1;                  /* the kit's own flush: not a point of the program's */
   fflush(NULL);                       /* the child must not write the parent's buffered output again */
+  ipf__pt_guard = guard;
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
@@ -2144,7 +2147,10 @@ pid_t ipf_fork(const char *name) {
     my_pid = getpid();
     self = c;
     free_workers = NULL;              /* the parent's parked threads are not here */
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the root dies, the run's processes with it */
+    /* the root dies (the kit's process), its children with it; deeper
+     * ones are not tied to their parent's life (a double fork is legal),
+     * the run's end kills them */
+    if (p->parent == 0) prctl(PR_SET_PDEATHSIG, SIGKILL);
     wait_go(c);
     IPF_HB_ACQUIRE(c);
     ipf__trace("forked from %s", me->name);
@@ -2345,11 +2351,17 @@ static void procs_end(int ok_end) {
   }
 }
 
-void ipf__procs_kill(void) {
-  if (Rp == &R_boot || my_pid != R.root_pid) return;
-  R.ended = 1;
-  procs_end(0);
+int ipf__procs_kill(char *kind, size_t klen, char *msg, size_t mlen) {
+  if (Rp == &R_boot || my_pid != R.root_pid || !R.active) return IPF_VERDICT_OK;
+  /* the program itself ends the execution: what the run found so far (a
+   * child killed by a signal), or the children it leaves behind */
+  procs_end(R.verdict == IPF_VERDICT_OK);
   R.nprocs = 1;
+  if (R.verdict != IPF_VERDICT_OK) {
+    snprintf(kind, klen, "%s", R.kind);
+    snprintf(msg, mlen, "%s", R.msg);
+  }
+  return R.verdict;
 }
 
 /* ---- peer images (ipf_exec_peer) ---------------------------------------------
