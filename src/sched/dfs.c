@@ -106,6 +106,7 @@ typedef struct dstate {
   int shard_i, shard_n;     /* search only the subtrees of shard I of N (ipf__dfs_shard) */
   long split;               /* split until this many subtrees (8 N: shards of similar size) */
   int foreign;              /* this execution left the shard's subtrees: not counted */
+  long exec_pre;            /* preemptions this execution took (for a runner that cannot say) */
   /* object names (below) */
   struct slot *ids;
   size_t idcap;
@@ -136,11 +137,15 @@ static dstate D_boot, *Dp = &D_boot;
 #define ARENA_BYTES ((size_t)1 << 30)
 static char *arena;
 static pid_t arena_pid;
+static int arena_fd = -1;           /* a memfd: exec mode's program maps the same (ipf__dfs_attach) */
 
 static void arena_make(void) {
   if (arena && arena_pid == getpid()) return;
-  char *m = ipf__shared_map(ARENA_BYTES);
-  if (!m) {
+  int fd = memfd_create("ipcfault-dfs", MFD_CLOEXEC);
+  char *m = MAP_FAILED;
+  if (fd >= 0 && ftruncate(fd, (off_t)ARENA_BYTES) == 0)
+    m = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  if (m == MAP_FAILED) {
     fprintf(stderr, "ipcfault: dfs: cannot map the search's shared arena (%zu MiB): %s\n", ARENA_BYTES >> 20,
             strerror(errno));
     abort();
@@ -150,10 +155,29 @@ static void arena_make(void) {
   d->shard_n = D.shard_n;
   d->split = D.split;
   d->used = (sizeof *d + 63) & ~(size_t)63;
-  if (arena) munmap(arena, ARENA_BYTES);     /* a forked copy's inheritance: the parent's */
+  if (arena) { munmap(arena, ARENA_BYTES); close(arena_fd); }   /* a forked copy's inheritance: the parent's */
   arena = m;
+  arena_fd = fd;
   arena_pid = getpid();
   Dp = d;
+}
+
+int ipf__dfs_arena(void **base, size_t *size) {
+  arena_make();
+  *base = arena;
+  *size = ARENA_BYTES;
+  return arena_fd;
+}
+
+int ipf__dfs_attach(int fd, void *base, size_t size) {
+  if (size != ARENA_BYTES) return -EINVAL;     /* another build of the kit */
+  char *m = mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
+  if (m == MAP_FAILED) return -errno;
+  if (m != base) { munmap(m, size); return -EEXIST; }   /* a kernel without MAP_FIXED_NOREPLACE */
+  arena = m;
+  arena_pid = getpid();
+  Dp = (dstate *)m;
+  return 0;
 }
 
 static void *sh_alloc(size_t bytes) {
@@ -494,6 +518,7 @@ unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, i
     D.pos = D.nst;
   }
 begin:
+  D.exec_pre = pre + (cur >= 0 && (int)v != cur);
   memset(&D.cur, 0, sizeof D.cur);
   fp_add(&D.cur, pend[v]->kind, pend[v]->obj, pend[v]->size);
   return v;
@@ -562,6 +587,16 @@ static void reset(void) {
   D.nondet = 0;
 }
 
+static ipf__dfs_runner runner;
+static void *runner_arg;
+
+void ipf__dfs_set_runner(ipf__dfs_runner run, void *arg) {
+  runner = run;
+  runner_arg = arg;
+}
+
+long ipf__dfs_preemptions(void) { return D.exec_pre; }
+
 int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, int stop_at_cut,
                     long *budget, ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void)) {
   arena_make();
@@ -586,8 +621,9 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
     D.last_tf = -1;
     memset(&D.cur, 0, sizeof D.cur);
     if (*have_res) ipf_result_free(res);
+    D.exec_pre = 0;
     D.on = 1;
-    v = ipf_exec(sc, &c, res);
+    v = runner ? runner(runner_arg, sc, &c, res) : ipf_exec(sc, &c, res);
     D.on = 0;
     close_transition();
     *have_res = 1;
