@@ -23,6 +23,10 @@
  * (exec_main.c); the command prints them. Plans naming a site the
  * interposers cannot reach (IPF_EXEC_SITES) are refused before anything
  * runs.
+ * --strategy dfs: the systematic search of explore --strategy dfs, run here
+ * by dfs.c (ipf__dfs_search with exec_runner); the program maps the
+ * search's state at this command's address (exec.h, IPF_EXEC_DFS_FD) and
+ * each execution takes its decisions on the command's stack.
  * Exit codes and --json follow explore: 0 nothing found, 1 bug, 2 error.
  * The schedule string's hash covers "exec:" plus the program's name and
  * arguments and the fault plan, so a schedule replays only for the same

@@ -49,6 +49,20 @@
  * while another thread can run) and to the dependence relation, which
  * assumes that threads share state only through scheduling points and the
  * kit's sync objects (a data race breaks it; that is a TSan finding).
+ *
+ * Processes (issue 13's runs). A decision a forked child takes must land on
+ * the stack its root process backtracks, so all of this state lives in a
+ * shared arena (below) that the run's processes inherit. Once a run has
+ * forked, every footprint is "other" (dependent on everything): an address
+ * no longer names one object (see fp_add), so after a fork the reduction
+ * prunes nothing and the search is plain DFS, sound by construction.
+ * exec mode (src/cli/exec.c) uses the same arena across an exec: the
+ * command runs ipf__dfs_search with a runner that asks the program's
+ * forkserver for each execution, and the program maps the arena at the
+ * command's address, so its executions push and replay frames on the
+ * command's stack exactly as an in-process execution does: no second copy
+ * of the search, and the prefix to replay and the option counts to
+ * backtrack over never need a wire format.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1947,8 +1947,8 @@ void ipf__cond_wake(const void *c, int all) {
  * process never reaped is reaped; both, and a death by a signal, are oracle
  * failures ("process-alive", "zombie", "process-killed").
  *
- * Not covered: dfs (its search state is per process; a fork under dfs ends
- * the execution with an error), race detection and the stall watchdog
+ * dfs covers processes: its search state is in a shared arena the run's
+ * processes inherit (dfs.c). Not covered: race detection and the stall watchdog
  * across processes (a child's plain accesses are checked within the child;
  * a child that spins without a point is found by the step bound, not
  * preempted), shared condition variables mapped at different addresses.
