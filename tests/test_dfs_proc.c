@@ -186,3 +186,61 @@ Test(dfs_proc, a_forked_searcher_has_its_own_state) {
   cr_assert_eq(st.schedules, 6);
   ipf_result_free(&r);
 }
+
+/* A peer image (ipf_exec_peer) takes its decisions on the same stack: the
+ * bug below needs a preemption inside the peer, between its two writes,
+ * so a search that lost the peer's decisions would call it clean. The
+ * peer hook that runs a role in this binary is test_proc.c's. */
+static int two_writes(int argc, char **argv) {
+  if (argc < 2) return 10;
+  int fd = ipf_open(argv[1], O_WRONLY, 0);
+  if (fd < 0) return 11;
+  if (ipf_write(fd, "x", 1) != 1 || ipf_write(fd, "y", 1) != 1) return 12;
+  ipf_close(fd);
+  return 0;
+}
+__attribute__((constructor(200))) static void dfs_peers(void) { ipf_register_peer("dfs-two-writes", two_writes); }
+
+static void peer_split_body(void) {
+  char dir[128], path[160];
+  cr_assert_eq(ipf_tmpdir(dir, sizeof dir), 0);
+  snprintf(path, sizeof path, "%s/fifo", dir);
+  cr_assert_eq(ipf_mkfifo(path, 0600), 0);
+  pid_t w = ipf_fork("writer");
+  if (w == 0) {
+    char *av[] = { "dfs-two-writes", path, NULL };
+    ipf_exit(100 - ipf_exec_peer("dfs-two-writes", av));
+  }
+  int fd = ipf_open(path, O_RDONLY, 0);
+  char a = 0, b = 0;
+  ssize_t n1 = fd >= 0 ? ipf_read(fd, &a, 1) : -1;
+  if (fd >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  ssize_t n2 = fd >= 0 ? ipf_read(fd, &b, 1) : -1;     /* BUG: assumes both writes are done */
+  int st = -1;
+  ipf_waitpid(w, &st, 0);
+  if (fd >= 0) ipf_close(fd);
+  ipf_tmpdir_remove(dir);
+  ipf_check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "writer", "writer status %#x", st);
+  ipf_check(n1 == 1 && a == 'x' && n2 == 1 && b == 'y', "split-write", "read %zd then %zd", n1, n2);
+}
+static const ipf_scenario peer_split = { "test/dfs-peer-split", IPF_EXPECT_BUG, "a preemption inside a peer",
+                                         peer_split_body, IPF_SC_FORKS | IPF_SC_FDS, 0, NULL };
+
+Test(dfs_proc, finds_a_bug_that_needs_a_preemption_inside_a_peer_image, .timeout = 120) {
+  int v;
+  ipf_result r;
+  ipf_dfs_stats st = search(&peer_split, 2, 0, 1, &v, &r);
+  cr_assert_eq(v, IPF_VERDICT_BUG, "%s (%ld schedules)", r.message, st.schedules);
+  cr_assert_str_eq(r.kind, "split-write", "%s", r.message);
+  cr_assert_geq(st.depth, 1);
+  ipf_config rc;
+  ipf_config_init(&rc);
+  rc.strategy = IPF_STRAT_REPLAY;
+  rc.schedule = r.schedule;
+  ipf_result rr;
+  cr_assert_eq(ipf_exec(&peer_split, &rc, &rr), IPF_VERDICT_BUG, "%s", rr.message);
+  cr_assert_str_eq(rr.kind, "split-write");
+  ipf_result_free(&rr);
+  ipf_result_free(&r);
+  cr_assert_eq(nchildren(), 0, "processes left behind");
+}

@@ -56,7 +56,9 @@
  * forked, every footprint is "other" (dependent on everything): an address
  * no longer names one object (see fp_add), so after a fork the reduction
  * prunes nothing and the search is plain DFS, sound by construction.
- * exec mode (src/cli/exec.c) uses the same arena across an exec: the
+ * A peer image (ipf_exec_peer) maps it at the same address (sched.c passes
+ * its memfd along with the run's state). exec mode (src/cli/exec.c) uses
+ * the same arena across an exec: the
  * command runs ipf__dfs_search with a runner that asks the program's
  * forkserver for each execution, and the program maps the arena at the
  * command's address, so its executions push and replay frames on the
@@ -183,13 +185,21 @@ int ipf__dfs_arena(void **base, size_t *size) {
   return arena_fd;
 }
 
-int ipf__dfs_attach(int fd, void *base, size_t size) {
-  if (size != ARENA_BYTES) return -EINVAL;     /* another build of the kit */
+int ipf__dfs_arena_now(void **base, size_t *size) {
+  if (!arena || arena_fd < 0) return -1;
+  *base = arena;
+  *size = ARENA_BYTES;
+  return arena_fd;
+}
+
+int ipf__dfs_attach(int fd, void *base, size_t size, int keep) {
+  if (size != ARENA_BYTES) { errno = EINVAL; return -EINVAL; }     /* another build of the kit */
   char *m = mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
   if (m == MAP_FAILED) return -errno;
-  if (m != base) { munmap(m, size); return -EEXIST; }   /* a kernel without MAP_FIXED_NOREPLACE */
+  if (m != base) { munmap(m, size); errno = EEXIST; return -EEXIST; }   /* a kernel without MAP_FIXED_NOREPLACE */
   arena = m;
   arena_pid = getpid();
+  if (keep) arena_fd = fd;
   Dp = (dstate *)m;
   return 0;
 }

@@ -49,7 +49,9 @@ void ipf__dfs_set_runner(ipf__dfs_runner run, void *arg);
  * command maps it at the same address with ipf__dfs_attach (0 or -errno:
  * that address is taken there, or another build of the kit). */
 int ipf__dfs_arena(void **base, size_t *size);
-int ipf__dfs_attach(int fd, void *base, size_t size);
+int ipf__dfs_attach(int fd, void *base, size_t size, int keep);   /* keep: fd stays the arena's */
+/* The same without making one (-1: none): for a peer image of a run. */
+int ipf__dfs_arena_now(void **base, size_t *size);
 /* Preemptions the last execution took (an execution in another process
  * cannot hand its ipf_result back). */
 long ipf__dfs_preemptions(void);

@@ -205,7 +205,7 @@ int ipf__exec_main(ipf_main_fn m, int argc, char **argv, char **envp) {
   if (shm->dfs_size && fcntl(IPF_EXEC_DFS_FD, F_GETFD) >= 0) {
     /* --strategy dfs: the command's search state, at the command's address
      * (its pointers are absolute), inherited by every execution */
-    int rc = ipf__dfs_attach(IPF_EXEC_DFS_FD, shm->dfs_base, shm->dfs_size);
+    int rc = ipf__dfs_attach(IPF_EXEC_DFS_FD, shm->dfs_base, shm->dfs_size, 0);
     close(IPF_EXEC_DFS_FD);
     if (rc < 0) {
       fprintf(stderr, "ipcfault exec: --strategy dfs: the program cannot map the search's state at %p "

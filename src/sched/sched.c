@@ -2402,6 +2402,18 @@ int ipf_exec_peer(const char *role, char *const argv[]) {
   snprintf(env, sizeof env, "%d:%p:%zu:%d:%u", fd, (void *)state_base, state_size, me->id, R.bugs);
   setenv("IPCFAULT_PEER", env, 1);
   setenv("IPCFAULT_PEER_ROLE", role, 1);
+  /* under dfs the new image takes its decisions on the search's stack too
+   * (dfs.c's shared arena, mapped at the same address) */
+  void *dbase;
+  size_t dsize;
+  int dfd = R.cfg.strategy == IPF_STRAT_DFS ? ipf__dfs_arena_now(&dbase, &dsize) : -1;
+  if (dfd >= 0 && (dfd = fcntl(dfd, F_DUPFD, 3)) >= 0) {
+    char denv[96];
+    snprintf(denv, sizeof denv, "%d:%p:%zu", dfd, dbase, dsize);
+    setenv("IPCFAULT_PEER_DFS", denv, 1);
+  } else {
+    unsetenv("IPCFAULT_PEER_DFS");
+  }
   const char *pt = ipf__fault_plan_text_now();
   if (pt) setenv("IPCFAULT_PEER_PLAN", pt, 1);
   else unsetenv("IPCFAULT_PEER_PLAN");
@@ -2415,7 +2427,9 @@ int ipf_exec_peer(const char *role, char *const argv[]) {
   execv("/proc/self/exe", argv);
   int e = errno;
   close(fd);
+  if (dfd >= 0) close(dfd);
   unsetenv("IPCFAULT_PEER");
+  unsetenv("IPCFAULT_PEER_DFS");
   return -e;
 }
 
@@ -2444,6 +2458,18 @@ int ipf__peer_main(int argc, char **argv) {
   }
   close(fd);
   unsetenv("IPCFAULT_PEER");
+  const char *de = getenv("IPCFAULT_PEER_DFS");
+  if (de) {
+    int dfd = -1;
+    void *dbase = NULL;
+    size_t dsize = 0;
+    if (sscanf(de, "%d:%p:%zu", &dfd, &dbase, &dsize) != 3 || ipf__dfs_attach(dfd, dbase, dsize, 1) < 0) {
+      fprintf(stderr, "ipcfault: the peer image cannot map the dfs search's state ('%s'): %s\n", de, strerror(errno));
+      _exit(125);
+    }
+    fcntl(dfd, F_SETFD, FD_CLOEXEC);    /* kept (a peer it execs in turn is passed a dup), not leaked */
+    unsetenv("IPCFAULT_PEER_DFS");
+  }
   state_base = m;
   state_size = size;
   state_views(m, 0);
