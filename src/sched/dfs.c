@@ -58,13 +58,12 @@
  * prunes nothing and the search is plain DFS, sound by construction.
  * A peer image (ipf_exec_peer) maps it at the same address (sched.c passes
  * its memfd along with the run's state). exec mode (src/cli/exec.c) uses
- * the same arena across an exec: the
- * command runs ipf__dfs_search with a runner that asks the program's
- * forkserver for each execution, and the program maps the arena at the
- * command's address, so its executions push and replay frames on the
- * command's stack exactly as an in-process execution does: no second copy
- * of the search, and the prefix to replay and the option counts to
- * backtrack over never need a wire format.
+ * the same arena across an exec: the command runs ipf__dfs_search with a
+ * runner that asks the program's forkserver for each execution, and the
+ * program maps the arena at the command's address, so its executions push
+ * and replay frames on the command's stack exactly as an in-process
+ * execution does: no second copy of the search, and the prefix to replay
+ * and the option counts to backtrack over never need a wire format.
  */
 #define _GNU_SOURCE
 #include <errno.h>
