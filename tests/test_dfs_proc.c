@@ -66,6 +66,18 @@ static void fork_wait_body(void) {
 static const ipf_scenario fork_wait = { "test/dfs-fork-wait", IPF_EXPECT_OK, "fork, exit, waitpid",
                                         fork_wait_body, IPF_SC_FORKS, 0, NULL };
 
+/* What dfs found replays like any schedule, to the same kind of bug. */
+static void replays_as(const ipf_scenario *sc, const char *schedule, const char *kind) {
+  ipf_config rc;
+  ipf_config_init(&rc);
+  rc.strategy = IPF_STRAT_REPLAY;
+  rc.schedule = schedule;
+  ipf_result rr;
+  cr_assert_eq(ipf_exec(sc, &rc, &rr), IPF_VERDICT_BUG, "%s replay: %s", sc->name, rr.message);
+  cr_assert_str_eq(rr.kind, kind);
+  ipf_result_free(&rr);
+}
+
 static ipf_dfs_stats search(const ipf_scenario *sc, int bound, int exact, int reduce, int *v, ipf_result *r) {
   ipf_config c;
   ipf_config_init(&c);
@@ -152,14 +164,7 @@ Test(dfs_proc, finds_a_read_before_the_write_between_processes_at_depth_one_and_
   cr_assert_str_eq(r.kind, "read-before-write");
   cr_assert_eq(st.depth, 1, "depth %d", st.depth);
   cr_assert_eq(st.bound, 1);
-  ipf_config rc;
-  ipf_config_init(&rc);
-  rc.strategy = IPF_STRAT_REPLAY;
-  rc.schedule = r.schedule;
-  ipf_result rr;
-  cr_assert_eq(ipf_exec(&early_read, &rc, &rr), IPF_VERDICT_BUG, "%s", rr.message);
-  cr_assert_str_eq(rr.kind, "read-before-write");
-  ipf_result_free(&rr);
+  replays_as(&early_read, r.schedule, "read-before-write");
   ipf_result_free(&r);
   cr_assert_eq(nchildren(), 0, "processes left behind");
 }
@@ -233,14 +238,7 @@ Test(dfs_proc, finds_a_bug_that_needs_a_preemption_inside_a_peer_image, .timeout
   cr_assert_eq(v, IPF_VERDICT_BUG, "%s (%ld schedules)", r.message, st.schedules);
   cr_assert_str_eq(r.kind, "split-write", "%s", r.message);
   cr_assert_geq(st.depth, 1);
-  ipf_config rc;
-  ipf_config_init(&rc);
-  rc.strategy = IPF_STRAT_REPLAY;
-  rc.schedule = r.schedule;
-  ipf_result rr;
-  cr_assert_eq(ipf_exec(&peer_split, &rc, &rr), IPF_VERDICT_BUG, "%s", rr.message);
-  cr_assert_str_eq(rr.kind, "split-write");
-  ipf_result_free(&rr);
+  replays_as(&peer_split, r.schedule, "split-write");
   ipf_result_free(&r);
   cr_assert_eq(nchildren(), 0, "processes left behind");
 }
