@@ -203,6 +203,27 @@ int ipf__dfs_attach(int fd, void *base, size_t size, int keep) {
   return 0;
 }
 
+/* The search's bookkeeping is invisible to TSan (this file is built
+ * uninstrumented in TSan builds, like the scheduler: no happens-before edge
+ * the program lacks). TSan still intercepts memset and memcpy, even from
+ * uninstrumented code, and the arena is not its allocator's: so in TSan
+ * builds the arena's memory is cleared and copied by plain loops, which are
+ * not calls. */
+#ifdef IPF_TSAN
+static void sh_zero(void *p, size_t n) {
+  volatile unsigned char *c = p;
+  while (n--) *c++ = 0;
+}
+static void sh_copy(void *d, const void *s, size_t n) {
+  volatile unsigned char *a = d;
+  const volatile unsigned char *b = s;
+  while (n--) *a++ = *b++;
+}
+#else
+#define sh_zero(p, n) memset((p), 0, (n))
+#define sh_copy(d, s, n) memcpy((d), (s), (n))
+#endif
+
 static void *sh_alloc(size_t bytes) {
   unsigned c = 4;                              /* 16 bytes at least */
   while (((size_t)1 << c) < bytes + 16) c++;
@@ -210,7 +231,7 @@ static void *sh_alloc(size_t bytes) {
   char *b = D.freel[c];
   if (b) {
     D.freel[c] = *(void **)(b + 16);
-    memset(b + 16, 0, sz - 16);
+    sh_zero(b + 16, sz - 16);
   } else {
     if (D.used + sz > ARENA_BYTES) {
       fprintf(stderr, "ipcfault: dfs: the search's state outgrew its shared arena (%zu MiB)\n",
@@ -235,7 +256,7 @@ static void sh_free(void *p) {
 static void *sh_realloc(void *p, size_t old, size_t bytes) {
   if (p && ((size_t)1 << *(unsigned *)((char *)p - 16)) >= bytes + 16) return p;
   void *n = sh_alloc(bytes);
-  if (p) { memcpy(n, p, old < bytes ? old : bytes); sh_free(p); }
+  if (p) { sh_copy(n, p, old < bytes ? old : bytes); sh_free(p); }
   return n;
 }
 
@@ -280,7 +301,7 @@ static uintptr_t name_of(uintptr_t key) {
 struct slot { uintptr_t key; uint32_t id, gen; };
 
 static void ids_reset(void) {
-  if (++D.idgen == 0) { memset(D.ids, 0, D.idcap * sizeof *D.ids); D.idgen = 1; }
+  if (++D.idgen == 0) { sh_zero(D.ids, D.idcap * sizeof *D.ids); D.idgen = 1; }
   D.nextid = 0;
 }
 
@@ -421,7 +442,7 @@ static frame *push(int type, unsigned n) {
     D.cap = cap;
   }
   frame *f = &D.st[D.nst++];
-  memset(f, 0, sizeof *f);
+  sh_zero(f, sizeof *f);
   split_state(D.nst - 1, &f->sx, &f->sp);
   f->type = type;
   f->n = n;
@@ -482,7 +503,7 @@ static void add_sleeper(frame *f, int tid, const fp *x) {
   sleeper *s = sh_realloc(f->sleep, (size_t)f->nsleep * sizeof *s, (size_t)(f->nsleep + 1) * sizeof *s);
   f->sleep = s;
   s[f->nsleep].tid = tid;
-  s[f->nsleep].f = *x;
+  sh_copy(&s[f->nsleep].f, x, sizeof *x);
   f->nsleep++;
 }
 
@@ -509,7 +530,7 @@ unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, i
     f->fp = sh_alloc(n * sizeof *f->fp);
     f->done = sh_alloc(n);
     f->seen = sh_alloc(n);
-    memcpy(f->tid, tid, n * sizeof *tid);
+    sh_copy(f->tid, tid, n * sizeof *tid);
     if (D.reduce && parent >= 0) {
       const frame *p = &D.st[parent];
       for (int i = 0; i < p->nsleep; i++)
@@ -542,7 +563,7 @@ unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, i
   }
 begin:
   D.exec_pre = pre + (cur >= 0 && (int)v != cur);
-  memset(&D.cur, 0, sizeof D.cur);
+  sh_zero(&D.cur, sizeof D.cur);
   fp_add(&D.cur, pend[v]->kind, pend[v]->obj, pend[v]->size);
   return v;
 }
@@ -642,7 +663,7 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
     D.redundant = 0;
     D.foreign = 0;
     D.last_tf = -1;
-    memset(&D.cur, 0, sizeof D.cur);
+    sh_zero(&D.cur, sizeof D.cur);
     if (*have_res) ipf_result_free(res);
     D.exec_pre = 0;
     D.on = 1;
