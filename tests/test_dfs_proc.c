@@ -195,7 +195,7 @@ Test(dfs_proc, a_forked_searcher_has_its_own_state) {
 /* A peer image (ipf_exec_peer) takes its decisions on the same stack: the
  * bug below needs a preemption inside the peer, between its two writes,
  * so a search that lost the peer's decisions would call it clean. The
- * peer hook that runs a role in this binary is test_proc.c's. */
+ * role is registered before sched.c's peer hook looks for it. */
 static int two_writes(int argc, char **argv) {
   if (argc < 2) return 10;
   int fd = ipf_open(argv[1], O_WRONLY, 0);

@@ -20,8 +20,9 @@
  * 0600 directory. Each role is a program's main (fifo_writer_main,
  * fifo_reader_main: argv = role, FIFO path, report path) whose report, what
  * the reader took and what either reported, goes to a file in the same
- * directory. Today both are forked (ipf_fork) and call their main directly;
- * the roles are written to become separately exec'd programs unchanged.
+ * directory. Each child is forked (ipf_fork) and then execs this binary
+ * anew as its role (ipf_exec_peer: a separately exec'd program that stays in
+ * the run, same choice stream, so the interleaving replays).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -205,8 +206,9 @@ static int report_read(const char *path, struct unrel_report *r) {
 }
 
 /* The two roles, each a program's main: argv = role, FIFO path, report
- * path; the exit status is 0 once the report is written. Forked today; an
- * exec'd entry point (ipf_exec_peer) could run them unchanged. */
+ * path; the exit status is 0 once the report is written. They run in a
+ * fresh image (ipf_exec_peer), so they use nothing of the parent's but the
+ * paths in argv. */
 static int fifo_writer_main(int argc, char **argv) {
   if (argc < 3) return 2;
   struct unrel_report rep;
@@ -251,12 +253,12 @@ static void body_unrelated(void) {
   pid_t r = ipf_fork("reader");
   if (r == 0) {
     char *av[] = { "fifo-reader", path_a, rrep, NULL };
-    ipf_exit(fifo_reader_main(3, av));
+    ipf_exit(100 - ipf_exec_peer("fifo-reader", av));   /* returns only when the exec failed */
   }
   pid_t w = r < 0 ? -1 : ipf_fork("writer");
   if (w == 0) {
     char *av[] = { "fifo-writer", path_a, wrep, NULL };
-    ipf_exit(fifo_writer_main(3, av));
+    ipf_exit(100 - ipf_exec_peer("fifo-writer", av));
   }
   int e = errno, rs = 0, ws = 0;
   if (w > 0) ipf_waitpid(w, &ws, 0);
@@ -284,6 +286,12 @@ static void body_unrelated(void) {
   "ipf/fifo/read = 3%eintr\n" \
   "ipf/fifo/write = 3%eintr->2%reset\n" \
   "ipf/fifo/open = 2%error(EACCES)"
+
+const struct ipf__peer ipf__fifo_peers[] = {
+  { "fifo-writer", fifo_writer_main },
+  { "fifo-reader", fifo_reader_main },
+};
+const size_t ipf__fifo_npeers = sizeof ipf__fifo_peers / sizeof ipf__fifo_peers[0];
 
 const ipf_scenario ipf__fifo_scenarios[] = {
   { "fifo/open-order-deadlock", IPF_EXPECT_BUG,

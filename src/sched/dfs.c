@@ -154,23 +154,44 @@ static char *arena;
 static pid_t arena_pid;
 static int arena_fd = -1;           /* a memfd: exec mode's program maps the same (ipf__dfs_attach) */
 
+/* Below the run's state (sched.c's state_map hint, 0x3f0000000000; in TSan
+ * builds 0x7e8100000000), for the same reason: away from where a fresh
+ * image's loader, heap and stack go, so that a peer image or exec mode's
+ * program finds the range free to map the arena at the same address. Only
+ * a hint: taken, the kernel picks. */
+static void *arena_hint(void) {
+#ifdef IPF_TSAN
+  return (void *)0x7e8000000000ull;
+#else
+  return (void *)0x3e0000000000ull;
+#endif
+}
+
 static void arena_make(void) {
   if (arena && arena_pid == getpid()) return;
+  int si = D.shard_i, sn = D.shard_n;            /* settings made before (ipf__dfs_shard) */
+  long split = D.split;
+  if (arena) {                                   /* a forked copy's inheritance: the parent's */
+    Dp = &D_boot;
+    munmap(arena, ARENA_BYTES);
+    close(arena_fd);
+    arena = NULL;
+    arena_fd = -1;
+  }
   int fd = memfd_create("ipcfault-dfs", MFD_CLOEXEC);
   char *m = MAP_FAILED;
   if (fd >= 0 && ftruncate(fd, (off_t)ARENA_BYTES) == 0)
-    m = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    m = mmap(arena_hint(), ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
   if (m == MAP_FAILED) {
     fprintf(stderr, "ipcfault: dfs: cannot map the search's shared arena (%zu MiB): %s\n", ARENA_BYTES >> 20,
             strerror(errno));
     abort();
   }
   dstate *d = (dstate *)m;
-  d->shard_i = D.shard_i;                      /* settings made before (ipf__dfs_shard) */
-  d->shard_n = D.shard_n;
-  d->split = D.split;
+  d->shard_i = si;
+  d->shard_n = sn;
+  d->split = split;
   d->used = (sizeof *d + 63) & ~(size_t)63;
-  if (arena) { munmap(arena, ARENA_BYTES); close(arena_fd); }   /* a forked copy's inheritance: the parent's */
   arena = m;
   arena_fd = fd;
   arena_pid = getpid();

@@ -198,6 +198,14 @@ static struct run R_boot, *Rp = &R_boot;
 
 static __thread worker *self;
 static pid_t my_pid;                /* getpid() of this process, kept current across forks */
+static int subreaper_set;
+/* Chaos runs: the processes they fork, so that a run that hangs (its
+ * threads are left behind by the chaos watchdog) leaves none of them. */
+#define CHAOS_PROCS 256
+static pid_t chaos_pids[CHAOS_PROCS];
+static int nchaos_pids;
+
+
 /* Chaos and plain runs: real threads. 1 = chaos (random delays), 2 = plain. */
 static __thread int chaos_kind;
 static __thread uint64_t chaos_rng;
@@ -210,6 +218,7 @@ static struct {
   _Atomic uint32_t done;
   uint64_t seed;
   int kind;
+  pid_t root;                 /* the process that runs the chaos execution */
 } C;
 
 /* Per-decision scratch arrays of R.tcap entries (pick, cond_wake): only the
@@ -437,7 +446,16 @@ static int state_map(void) {
   int fd = memfd_create("ipcfault-run", MFD_CLOEXEC);
   if (fd < 0) return -errno;
   if (ftruncate(fd, (off_t)total) < 0) { int e = errno; close(fd); errno = e; return -e; }
-  char *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  /* Away from where a fresh image's loader, heap and stack go (a PIE at
+   * 0x55..., libraries and stack near the top): a peer image must find the
+   * range free to map the state at the same address. Inside ThreadSanitizer's
+   * application range in its builds. Only a hint: taken, the kernel picks. */
+#ifdef IPF_TSAN
+  void *hint = (void *)0x7e8100000000ull;
+#else
+  void *hint = (void *)0x3f0000000000ull;
+#endif
+  char *m = mmap(hint, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
   if (m == MAP_FAILED) { int e = errno; close(fd); errno = e; return -e; }
   state_fd = fd;
   state_base = m;
@@ -1839,7 +1857,46 @@ static void *chaos_main(void *p) {
   return NULL;
 }
 
+/* After a chaos execution: its children still running are killed (their
+ * parent gave up on them: a hang), then every child of this process that the
+ * run's processes left behind (orphans reparented to this subreaper) is
+ * reaped. A pid no longer our child (reaped by the program) is left alone. */
+static void chaos_procs_end(void) {
+  for (int i = 0; i < nchaos_pids; i++) {
+    int st;
+    pid_t r = waitpid(chaos_pids[i], &st, WNOHANG);
+    if (r == 0) { kill(chaos_pids[i], SIGKILL); while (waitpid(chaos_pids[i], &st, 0) < 0 && errno == EINTR) {} }
+  }
+  if (nchaos_pids && subreaper_set) {
+    /* orphans of theirs: children of ours now, found in /proc */
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+      if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+      char path[300], buf[512];
+      snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+      int fd = open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      ssize_t n = read(fd, buf, sizeof buf - 1);
+      close(fd);
+      if (n <= 0) continue;
+      buf[n] = 0;
+      char *q = strrchr(buf, ')');
+      int ppid = 0;
+      if (q && sscanf(q + 2, "%*c %d", &ppid) == 1 && ppid == getpid()) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == 0) { kill(pid, SIGKILL); while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {} }
+      }
+    }
+    if (d) closedir(d);
+  }
+  nchaos_pids = 0;
+}
+
 static int chaos_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
+  C.root = getpid();
+  nchaos_pids = 0;
   C.seed = cfg->seed;
   atomic_store(&C.next_id, 1);
   atomic_store(&C.done, 0);
@@ -1878,6 +1935,7 @@ static int chaos_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result 
   } else {
     pthread_join(pt, NULL);
   }
+  chaos_procs_end();
   pthread_mutex_lock(&chaos_lock);
   fill_result(res);
   pthread_mutex_unlock(&chaos_lock);
@@ -2084,12 +2142,16 @@ static void answer(worker *w, uint32_t q) {
   futex_wake(r);
 }
 
-static int subreaper_set;
-
 pid_t ipf_fork(const char *name) {
   if (ipf__world() != IPF_WORLD_CONTROLLED) {
-    if (ipf__world() == IPF_WORLD_CHAOS) ipf__chaos_delay();
-    return fork();
+    if (ipf__world() != IPF_WORLD_CHAOS) return fork();
+    ipf__chaos_delay();
+    pthread_mutex_lock(&chaos_lock);
+    if (!subreaper_set) { prctl(PR_SET_CHILD_SUBREAPER, 1); subreaper_set = 1; }
+    pid_t pid = fork();
+    if (pid > 0 && getpid() == C.root && nchaos_pids < CHAOS_PROCS) chaos_pids[nchaos_pids++] = pid;
+    pthread_mutex_unlock(&chaos_lock);
+    return pid;
   }
   IPF_CALLER_SCOPE();
   worker *me = self;
@@ -2435,8 +2497,21 @@ int ipf_exec_peer(const char *role, char *const argv[]) {
   return -e;
 }
 
+/* A peer image takes over before the program's main: from this
+ * constructor, which runs before the default-priority ones (the role finds
+ * the kit's own state initialised by ipf__peer_main, not by them), when
+ * the role is in a family's table or registered by then; otherwise from
+ * ipf_main (the command), for a role a program registers later. */
+void ipf__io_init(void);
+int ipf__peer_main(int argc, char **argv);
+__attribute__((constructor(65535))) static void peer_hook(int argc, char **argv) {
+  const char *role = getenv("IPCFAULT_PEER_ROLE");
+  if (role && ipf__peer_find(role)) exit(ipf__peer_main(argc, argv));
+}
+
 /* In the new image, before the command line is looked at (ipf_main). */
 int ipf__peer_main(int argc, char **argv) {
+  ipf__io_init();
   const char *role = getenv("IPCFAULT_PEER_ROLE");
   int (*fn)(int, char **) = role ? ipf__peer_find(role) : NULL;
   if (!fn) {
