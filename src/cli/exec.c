@@ -23,6 +23,10 @@
  * (exec_main.c); the command prints them. Plans naming a site the
  * interposers cannot reach (IPF_EXEC_SITES) are refused before anything
  * runs.
+ * --strategy dfs: the systematic search of explore --strategy dfs, run here
+ * by dfs.c (ipf__dfs_search with exec_runner); the program maps the
+ * search's state at this command's address (exec.h, IPF_EXEC_DFS_FD) and
+ * each execution takes its decisions on the command's stack.
  * Exit codes and --json follow explore: 0 nothing found, 1 bug, 2 error.
  * The schedule string's hash covers "exec:" plus the program's name and
  * arguments and the fault plan, so a schedule replays only for the same
@@ -51,6 +55,7 @@
 #include "sanitizer.h"
 #include "ipcfault/fault.h"
 #include "ipcfault/run.h"
+#include "../sched/dfs.h"
 #include "../sched/exec.h"
 
 static const char *exec_help =
@@ -67,9 +72,14 @@ static const char *exec_help =
   "that is not an option is PROGRAM; '--' before it is optional.\n"
   "\n"
   "options:\n"
-  "  --strategy random|pct|rr   how the scheduler chooses (default pct)\n"
+  "  --strategy random|pct|rr|dfs\n"
+  "                             how the scheduler chooses (default pct); dfs searches\n"
+  "                             every schedule systematically, as explore --strategy dfs\n"
+  "  --preemptions K            dfs: preemption bound, searched 0, 1, ..., K (default 2)\n"
+  "  --bound-exact              dfs: search at bound K only\n"
+  "  --max-faults F             dfs: faults fired per execution at most (default 1)\n"
   "  --depth D                  PCT bug depth (default 3)\n"
-  "  --runs N                   executions at most (default 1000)\n"
+  "  --runs N                   executions at most (default 1000; dfs: 200000)\n"
   "  --seed N                   first seed (default 1)\n"
   "  --max-steps N              step bound; past it an execution is a hang (default 100000)\n"
   "  --timeout SEC              wall-clock bound per execution (default 10); an execution\n"
@@ -118,7 +128,8 @@ static long num(const char *opt, const char *v, long min, long max) {
 }
 
 static const char *strategy_name(int s) {
-  return s == IPF_STRAT_PCT ? "pct" : s == IPF_STRAT_RR ? "rr" : s == IPF_STRAT_REPLAY ? "replay" : "random";
+  return s == IPF_STRAT_PCT ? "pct" : s == IPF_STRAT_RR ? "rr" : s == IPF_STRAT_REPLAY ? "replay"
+         : s == IPF_STRAT_DFS ? "dfs" : "random";
 }
 
 /* PROGRAM as execvp would find it; NULL when it cannot be run. */
@@ -187,7 +198,8 @@ static int read_full(int fd, void *b, size_t n, int timeout_ms) {
   return 0;
 }
 
-static void start_server(struct server *s, const char *path, char **args, const char *preload, int show_output) {
+static void start_server(struct server *s, const char *path, char **args, const char *preload, int show_output,
+                         int dfs_fd) {
   int shmfd = memfd_create("ipcfault-exec", MFD_CLOEXEC);
   s->err = memfd_create("ipcfault-stderr", MFD_CLOEXEC);
   if (shmfd < 0 || s->err < 0) die("memfd_create: %s", strerror(errno));
@@ -195,6 +207,7 @@ static void start_server(struct server *s, const char *path, char **args, const 
   s->shm = mmap(NULL, sizeof *s->shm, PROT_READ | PROT_WRITE, MAP_SHARED, shmfd, 0);
   if (s->shm == MAP_FAILED) die("mmap: %s", strerror(errno));
   s->shm->magic = IPF_EXEC_MAGIC;
+  if (dfs_fd >= 0) ipf__dfs_arena(&s->shm->dfs_base, &s->shm->dfs_size);
   int ctl[2], st[2];
   if (pipe2(ctl, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) die("pipe: %s", strerror(errno));
   char *pre = NULL;
@@ -217,7 +230,8 @@ static void start_server(struct server *s, const char *path, char **args, const 
     int null = open("/dev/null", O_RDWR);
     if (null < 0 || dup2(null, 0) < 0 || (!show_output && (dup2(null, 1) < 0 || dup2(s->err, 2) < 0)) ||
         dup2(s->err, IPF_EXEC_ERR_FD) < 0 || dup2(shmfd, IPF_EXEC_SHM_FD) < 0 ||
-        dup2(ctl[0], IPF_EXEC_CTL_FD) < 0 || dup2(st[1], IPF_EXEC_ST_FD) < 0)
+        dup2(ctl[0], IPF_EXEC_CTL_FD) < 0 || dup2(st[1], IPF_EXEC_ST_FD) < 0 ||
+        (dfs_fd >= 0 && dup2(dfs_fd, IPF_EXEC_DFS_FD) < 0))
       _exit(126);
     sigset_t none;
     sigemptyset(&none);
@@ -411,7 +425,7 @@ static int exec_can_fire(int site) {
 }
 
 enum { E_JSON = 256, E_STRATEGY, E_DEPTH, E_RUNS, E_MAX_STEPS, E_TIMEOUT, E_SEED, E_PLAN, E_FAULT, E_SCHEDULE,
-       E_TRACE, E_HTML, E_OK_EXIT, E_SHOW_OUTPUT };
+       E_TRACE, E_HTML, E_OK_EXIT, E_SHOW_OUTPUT, E_PREEMPTIONS, E_BOUND_EXACT, E_MAX_FAULTS };
 
 static const struct option exec_opts[] = {
   { "help", no_argument, NULL, 'h' },
@@ -429,8 +443,44 @@ static const struct option exec_opts[] = {
   { "html", required_argument, NULL, E_HTML },
   { "ok-exit", required_argument, NULL, E_OK_EXIT },
   { "show-output", no_argument, NULL, E_SHOW_OUTPUT },
+  { "preemptions", required_argument, NULL, E_PREEMPTIONS },
+  { "bound-exact", no_argument, NULL, E_BOUND_EXACT },
+  { "max-faults", required_argument, NULL, E_MAX_FAULTS },
   { NULL, 0, NULL, 0 },
 };
+
+/* --strategy dfs: dfs.c runs the search (the same code as explore's) and
+ * asks for each execution here; the forkserver's execution takes its
+ * decisions on the search's stack itself, in the state it shares with this
+ * command (exec.h, IPF_EXEC_DFS_FD). What the search needs of an execution
+ * besides that: its verdict, the preemptions it took (for a bug's depth)
+ * and, for a bug, its schedule string from the decision mirror. */
+struct dfs_ctx {
+  struct server *s;
+  double timeout;
+  const char *prog;
+  const int *ok_exit;
+  int nok;
+  struct outcome *o;
+  long *fcalls, *ffired;
+};
+
+static int exec_runner(void *arg, const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
+  struct dfs_ctx *x = arg;
+  x->s->shm->strategy = IPF_STRAT_DFS;
+  int v = run_one(x->s, x->timeout, x->prog, x->ok_exit, x->nok, x->o);
+  if (x->s->shm->fstats)
+    for (int k = 0; k < IPF_SITE_COUNT; k++) { x->fcalls[k] += x->s->shm->fcalls[k]; x->ffired[k] += x->s->shm->ffired[k]; }
+  memset(res, 0, sizeof *res);
+  res->verdict = v;
+  snprintf(res->kind, sizeof res->kind, "%s", x->o->kind);
+  memcpy(res->message, x->o->message, sizeof res->message - 1);   /* its head: o keeps it whole */
+  res->steps = x->o->steps;
+  res->inexact = x->o->inexact;
+  res->preemptions = ipf__dfs_preemptions();
+  if (v == IPF_VERDICT_BUG) res->schedule = ipf_schedule_make(sc, cfg, x->s->shm->mirror, x->o->ndec);
+  return v;
+}
 
 #define MAX_EXEC_FAULTS 64
 #define MAX_OK_EXIT 32
@@ -446,6 +496,7 @@ int ipf__cmd_exec(int argc, char **argv) {
   const char *faults[MAX_EXEC_FAULTS];
   int nfaults = 0;
   int ok_exit[MAX_OK_EXIT], nok = 0;
+  int runs_set = 0, dfs_opt = 0;
   opterr = 0;
   optind = 1;
   /* getopt_long over argv[1..]; '+': the first non-option is PROGRAM, and
@@ -459,14 +510,18 @@ int ipf__cmd_exec(int argc, char **argv) {
     case 'h': printf(exec_help, ipf__prog()); return 0;
     case E_JSON: json = 1; break;
     case E_STRATEGY:
-      if (!v) die("--strategy needs a value: random, pct or rr");
+      if (!v) die("--strategy needs a value: random, pct, rr or dfs");
       if (!strcmp(v, "random")) cfg.strategy = IPF_STRAT_RANDOM;
       else if (!strcmp(v, "pct")) cfg.strategy = IPF_STRAT_PCT;
       else if (!strcmp(v, "rr")) cfg.strategy = IPF_STRAT_RR;
-      else die("--strategy: unknown strategy '%s' (random, pct or rr)", v);
+      else if (!strcmp(v, "dfs")) cfg.strategy = IPF_STRAT_DFS;
+      else die("--strategy: unknown strategy '%s' (random, pct, rr or dfs)", v);
       break;
     case E_DEPTH: cfg.pct_depth = (int)num("--depth", v, 1, 16); break;
-    case E_RUNS: runs = num("--runs", v, 1, 1000000000L); break;
+    case E_RUNS: runs = num("--runs", v, 1, 1000000000L); runs_set = 1; break;
+    case E_PREEMPTIONS: cfg.dfs_preemptions = (int)num("--preemptions", v, 0, 64); dfs_opt = 1; break;
+    case E_MAX_FAULTS: cfg.dfs_max_faults = (int)num("--max-faults", v, 0, 64); dfs_opt = 1; break;
+    case E_BOUND_EXACT: cfg.dfs_bound_exact = 1; dfs_opt = 1; break;
     case E_MAX_STEPS: cfg.max_steps = num("--max-steps", v, 1, 100000000L); break;
     case E_TIMEOUT: {
       if (!v) die("--timeout needs a value in seconds");
@@ -518,6 +573,10 @@ int ipf__cmd_exec(int argc, char **argv) {
     }
     }
   }
+  int dfs = cfg.strategy == IPF_STRAT_DFS;
+  if (dfs && schedule) die("--schedule replays one execution: it does not go with --strategy dfs");
+  if (!dfs && dfs_opt) die("--preemptions, --bound-exact and --max-faults go with --strategy dfs");
+  if (dfs && !runs_set) runs = 200000;
   if (optind >= ac) die("no program given: %s exec [options] [--] PROGRAM [ARGS...]", ipf__prog());
   char **pargv = av + optind;
   int pargc = ac - optind;
@@ -576,7 +635,13 @@ int ipf__cmd_exec(int argc, char **argv) {
   }
 
   struct server s;
-  start_server(&s, path, pargv, preload, show_output);
+  int dfs_fd = -1;
+  if (dfs) {
+    void *b;
+    size_t z;
+    dfs_fd = ipf__dfs_arena(&b, &z);
+  }
+  start_server(&s, path, pargv, preload, show_output, dfs_fd);
   struct ipf_exec_shm *shm = s.shm;
   snprintf(shm->name, sizeof shm->name, "%s", name);
   snprintf(shm->plan, sizeof shm->plan, "%s", ptext);
@@ -593,7 +658,25 @@ int ipf__cmd_exec(int argc, char **argv) {
   uint64_t seed = cfg.seed;
   double t0 = ipf__now_s();
   int v = IPF_VERDICT_OK;
-  for (long i = 0; i < runs; i++) {
+  ipf_dfs_stats dst;
+  struct dfs_ctx dx = { &s, timeout, pargv[0], ok_exit, nok, &o, fcalls, ffired };
+  if (dfs) {
+    /* dfs.c's search, each execution run by the forkserver (exec_runner) */
+    shm->seed = seed;
+    ipf_result dr;
+    ipf__dfs_set_runner(exec_runner, &dx);
+    v = ipf_explore_dfs(&sc, &cfg, runs, &dr, &dst, NULL);
+    ipf__dfs_set_runner(NULL, NULL);
+    if (v == IPF_VERDICT_ERROR && strncmp(dr.message, o.message, sizeof dr.message - 1)) {
+      /* the search's own error (a decision that does not replay) */
+      o.verdict = v;
+      snprintf(o.kind, sizeof o.kind, "%s", dr.kind);
+      snprintf(o.message, sizeof o.message, "%s", dr.message);
+    }
+    ipf_result_free(&dr);
+    execs = dst.executions;
+  }
+  for (long i = 0; i < runs && !dfs; i++) {
     seed = schedule ? cfg.seed : ipf_exec_seed(cfg.seed, i);
     shm->seed = seed;
     shm->pct_steps = longest ? longest : 50;
@@ -693,7 +776,13 @@ int ipf__cmd_exec(int argc, char **argv) {
     for (int i = 0, k = 0; i < IPF_SITE_COUNT; i++)
       if (fcalls[i] || ffired[i])
         printf("%s\"%s\":{\"calls\":%ld,\"fired\":%ld}", k++ ? "," : "", ipf_site_name(i), fcalls[i], ffired[i]);
-    printf("},\"interrupted\":false,\"program\":");
+    printf("},\"interrupted\":false");
+    if (dfs)
+      printf(",\"exhaustive\":%s,\"unbounded\":%s,\"schedules\":%ld,\"pruned\":%ld,\"bound\":%d,"
+             "\"max_faults\":%d,\"at_least\":%ld,\"depth\":%d", dst.exhaustive ? "true" : "false",
+             dst.unbounded ? "true" : "false", dst.schedules, dst.pruned, dst.bound, dst.max_faults,
+             dst.exhaustive ? dst.schedules : dst.at_least, dst.depth);
+    printf(",\"program\":");
     ipf__json_str(stdout, path);
     printf(",\"replay\":");
     if (v == IPF_VERDICT_BUG && sched && !schedule) {
@@ -714,6 +803,9 @@ int ipf__cmd_exec(int argc, char **argv) {
   } else {
     if (v == IPF_VERDICT_BUG) {
       if (schedule) printf("BUG in %s (replayed)\n", name);
+      else if (dfs)
+        printf("BUG in %s after %ld execution%s (dfs, depth %d: found at preemption bound %d)\n", name, execs,
+               execs == 1 ? "" : "s", dst.depth, dst.bound);
       else printf("BUG in %s after %ld execution%s (%s, controlled mode)\n", name, execs, execs == 1 ? "" : "s",
                   strategy_name(cfg.strategy));
       printf("%s\n", o.message);
@@ -723,6 +815,10 @@ int ipf__cmd_exec(int argc, char **argv) {
     } else if (schedule) {
       printf("ok: %s: the schedule ran to the end without a bug%s\n", name,
              cut ? " (it was recorded as a wall-clock hang: this replay did not reproduce it)" : "");
+    } else if (dfs) {
+      char sum[512];
+      ipf_dfs_summary(&dst, sum, sizeof sum);
+      printf("ok: %s, %s (%ld executions, %.0f/s)\n", name, sum, execs, secs > 0 ? execs / secs : 0.0);
     } else {
       printf("ok: %s, nothing found in %ld executions (%s, %.0f executions/s)\n", name, execs,
              strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0);

@@ -936,6 +936,11 @@ void ipf__io_exec_begin(void) {
   struct fifo_ent *f = ipf__shared_get(IPF_SHK_FIFO, sizeof fifos_boot, &cf);
   struct tmpslot *t = ipf__shared_get(IPF_SHK_TMP, sizeof tmpdirs_boot, &ct);
   if (!f || !t) return;               /* one process per run keeps working without them */
+  /* a process forked outside a run (a campaign's cell) after its parent's
+   * runs: its views point into the parent's mapping, which sched.c's
+   * state_map has just unmapped in this copy; what it knew is its own
+   * tables from before any run */
+  if (shared_pid) { fifos = fifos_boot; tmpdirs = tmpdirs_boot; }
   /* made now: what this process knew so far goes in; found (a peer image):
    * it is the run's already */
   if (cf) memcpy(f, fifos, sizeof fifos_boot);

@@ -49,12 +49,30 @@
  * while another thread can run) and to the dependence relation, which
  * assumes that threads share state only through scheduling points and the
  * kit's sync objects (a data race breaks it; that is a TSan finding).
+ *
+ * Processes (issue 13's runs). A decision a forked child takes must land on
+ * the stack its root process backtracks, so all of this state lives in a
+ * shared arena (below) that the run's processes inherit. Once a run has
+ * forked, every footprint is "other" (dependent on everything): an address
+ * no longer names one object (see fp_add), so after a fork the reduction
+ * prunes nothing and the search is plain DFS, sound by construction.
+ * A peer image (ipf_exec_peer) maps it at the same address (sched.c passes
+ * its memfd along with the run's state). exec mode (src/cli/exec.c) uses
+ * the same arena across an exec: the command runs ipf__dfs_search with a
+ * runner that asks the program's forkserver for each execution, and the
+ * program maps the arena at the command's address, so its executions push
+ * and replay frames on the command's stack exactly as an in-process
+ * execution does: no second copy of the search, and the prefix to replay
+ * and the option counts to backtrack over never need a wire format.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "dfs.h"
@@ -82,7 +100,10 @@ typedef struct frame {
   long sx, sp;              /* shard split: mixed-radix index and range of the split decisions above */
 } frame;
 
-static struct {
+/* The search's state: in the shared arena (below) once a search begins in
+ * this process, so that every process of a run reads and extends the same
+ * stack. */
+typedef struct dstate {
   int on;
   frame *st; size_t nst, cap;
   size_t pos;               /* next frame to replay */
@@ -100,7 +121,165 @@ static struct {
   int shard_i, shard_n;     /* search only the subtrees of shard I of N (ipf__dfs_shard) */
   long split;               /* split until this many subtrees (8 N: shards of similar size) */
   int foreign;              /* this execution left the shard's subtrees: not counted */
-} D;
+  long exec_pre;            /* preemptions this execution took (for a runner that cannot say) */
+  /* object names (below) */
+  struct slot *ids;
+  size_t idcap;
+  uint32_t idgen, nextid;
+  /* the arena's allocator (below) */
+  size_t used;
+  void *freel[64];
+} dstate;
+static dstate D_boot, *Dp = &D_boot;
+#define D (*Dp)
+
+/* ---- the shared arena ----------------------------------------------------------
+ * A run may span processes (ipf_fork): a decision a forked child takes is
+ * pushed on the stack the parent backtracks. So the search's state (D, the
+ * frame stack, every per-frame array, the name table) lives in one
+ * MAP_SHARED | MAP_NORESERVE mapping made by the process that runs the
+ * search, before its first execution and so before any fork of a run; the
+ * run's processes inherit it at the same address, pointers included. Pages
+ * cost memory only once touched. Only the thread holding the run's token
+ * takes decisions, so the allocator needs no lock. It is a bump allocator
+ * with a free list per power-of-two size class (a block's class is in the
+ * 16 bytes before it): the stack grows and shrinks as the search
+ * backtracks, and freed blocks are reused by the frames pushed next. A
+ * process forked outside a run (a campaign's cell) inherits its parent's
+ * arena, which is the parent's: it makes its own at its first search
+ * (arena_pid tells), as sched.c does with the run's state. Exceeding the
+ * arena is a clear error, never a silent cut. */
+#define ARENA_BYTES ((size_t)1 << 30)
+static char *arena;
+static pid_t arena_pid;
+static int arena_fd = -1;           /* a memfd: exec mode's program maps the same (ipf__dfs_attach) */
+
+/* Below the run's state (sched.c's state_map hint, 0x3f0000000000; in TSan
+ * builds 0x7e8100000000), for the same reason: away from where a fresh
+ * image's loader, heap and stack go, so that a peer image or exec mode's
+ * program finds the range free to map the arena at the same address. Only
+ * a hint: taken, the kernel picks. */
+static void *arena_hint(void) {
+#ifdef IPF_TSAN
+  return (void *)0x7e8000000000ull;
+#else
+  return (void *)0x3e0000000000ull;
+#endif
+}
+
+static void arena_make(void) {
+  if (arena && arena_pid == getpid()) return;
+  int si = D.shard_i, sn = D.shard_n;            /* settings made before (ipf__dfs_shard) */
+  long split = D.split;
+  if (arena) {                                   /* a forked copy's inheritance: the parent's */
+    Dp = &D_boot;
+    munmap(arena, ARENA_BYTES);
+    close(arena_fd);
+    arena = NULL;
+    arena_fd = -1;
+  }
+  int fd = memfd_create("ipcfault-dfs", MFD_CLOEXEC);
+  char *m = MAP_FAILED;
+  if (fd >= 0 && ftruncate(fd, (off_t)ARENA_BYTES) == 0)
+    m = mmap(arena_hint(), ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  if (m == MAP_FAILED) {
+    fprintf(stderr, "ipcfault: dfs: cannot map the search's shared arena (%zu MiB): %s\n", ARENA_BYTES >> 20,
+            strerror(errno));
+    abort();
+  }
+  dstate *d = (dstate *)m;
+  d->shard_i = si;
+  d->shard_n = sn;
+  d->split = split;
+  d->used = (sizeof *d + 63) & ~(size_t)63;
+  arena = m;
+  arena_fd = fd;
+  arena_pid = getpid();
+  Dp = d;
+}
+
+int ipf__dfs_arena(void **base, size_t *size) {
+  arena_make();
+  *base = arena;
+  *size = ARENA_BYTES;
+  return arena_fd;
+}
+
+int ipf__dfs_arena_now(void **base, size_t *size) {
+  if (!arena || arena_fd < 0) return -1;
+  *base = arena;
+  *size = ARENA_BYTES;
+  return arena_fd;
+}
+
+int ipf__dfs_attach(int fd, void *base, size_t size, int keep) {
+  if (size != ARENA_BYTES) { errno = EINVAL; return -EINVAL; }     /* another build of the kit */
+  char *m = mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
+  if (m == MAP_FAILED) return -errno;
+  if (m != base) { munmap(m, size); errno = EEXIST; return -EEXIST; }   /* a kernel without MAP_FIXED_NOREPLACE */
+  arena = m;
+  arena_pid = getpid();
+  if (keep) arena_fd = fd;
+  Dp = (dstate *)m;
+  return 0;
+}
+
+/* The search's bookkeeping is invisible to TSan (this file is built
+ * uninstrumented in TSan builds, like the scheduler: no happens-before edge
+ * the program lacks). TSan still intercepts memset and memcpy, even from
+ * uninstrumented code, and the arena is not its allocator's: so in TSan
+ * builds the arena's memory is cleared and copied by plain loops, which are
+ * not calls. */
+#ifdef IPF_TSAN
+static void sh_zero(void *p, size_t n) {
+  volatile unsigned char *c = p;
+  while (n--) *c++ = 0;
+}
+static void sh_copy(void *d, const void *s, size_t n) {
+  volatile unsigned char *a = d;
+  const volatile unsigned char *b = s;
+  while (n--) *a++ = *b++;
+}
+#else
+#define sh_zero(p, n) memset((p), 0, (n))
+#define sh_copy(d, s, n) memcpy((d), (s), (n))
+#endif
+
+static void *sh_alloc(size_t bytes) {
+  unsigned c = 4;                              /* 16 bytes at least */
+  while (((size_t)1 << c) < bytes + 16) c++;
+  size_t sz = (size_t)1 << c;
+  char *b = D.freel[c];
+  if (b) {
+    D.freel[c] = *(void **)(b + 16);
+    sh_zero(b + 16, sz - 16);
+  } else {
+    if (D.used + sz > ARENA_BYTES) {
+      fprintf(stderr, "ipcfault: dfs: the search's state outgrew its shared arena (%zu MiB)\n",
+              ARENA_BYTES >> 20);
+      abort();
+    }
+    b = arena + D.used;                        /* never used: zero */
+    D.used += sz;
+  }
+  *(unsigned *)b = c;
+  return b + 16;
+}
+
+static void sh_free(void *p) {
+  if (!p) return;
+  char *b = (char *)p - 16;
+  unsigned c = *(unsigned *)b;
+  *(void **)p = D.freel[c];
+  D.freel[c] = b;
+}
+
+static void *sh_realloc(void *p, size_t old, size_t bytes) {
+  if (p && ((size_t)1 << *(unsigned *)((char *)p - 16)) >= bytes + 16) return p;
+  void *n = sh_alloc(bytes);
+  if (p) { sh_copy(n, p, old < bytes ? old : bytes); sh_free(p); }
+  return n;
+}
 
 /* ---- object names ------------------------------------------------------------ */
 
@@ -140,13 +319,11 @@ static uintptr_t name_of(uintptr_t key) {
   return obj_id(key) + 1;               /* small numbers: never an address */
 }
 
-static struct slot { uintptr_t key; uint32_t id, gen; } *ids;
-static size_t idcap;
-static uint32_t idgen, nextid;
+struct slot { uintptr_t key; uint32_t id, gen; };
 
 static void ids_reset(void) {
-  if (++idgen == 0) { memset(ids, 0, idcap * sizeof *ids); idgen = 1; }
-  nextid = 0;
+  if (++D.idgen == 0) { sh_zero(D.ids, D.idcap * sizeof *D.ids); D.idgen = 1; }
+  D.nextid = 0;
 }
 
 static size_t slot_of(uintptr_t key, size_t cap) {
@@ -154,26 +331,25 @@ static size_t slot_of(uintptr_t key, size_t cap) {
 }
 
 static uint32_t obj_id(uintptr_t key) {
-  if (2 * (size_t)(nextid + 1) > idcap) {
-    size_t cap = idcap ? 2 * idcap : 1024;
-    struct slot *n = calloc(cap, sizeof *n), *o = ids;
-    if (!n) abort();
-    for (size_t i = 0; i < idcap; i++)
-      if (o[i].gen == idgen) {
+  if (2 * (size_t)(D.nextid + 1) > D.idcap) {
+    size_t cap = D.idcap ? 2 * D.idcap : 1024;
+    struct slot *n = sh_alloc(cap * sizeof *n), *o = D.ids;
+    for (size_t i = 0; i < D.idcap; i++)
+      if (o[i].gen == D.idgen) {
         size_t h = slot_of(o[i].key, cap);
-        while (n[h].gen == idgen) h = (h + 1) & (cap - 1);
+        while (n[h].gen == D.idgen) h = (h + 1) & (cap - 1);
         n[h] = o[i];
       }
-    free(o);
-    ids = n; idcap = cap;
+    sh_free(o);
+    D.ids = n; D.idcap = cap;
   }
-  size_t h = slot_of(key, idcap);
-  while (ids[h].gen == idgen) {
-    if (ids[h].key == key) return ids[h].id;
-    h = (h + 1) & (idcap - 1);
+  size_t h = slot_of(key, D.idcap);
+  while (D.ids[h].gen == D.idgen) {
+    if (D.ids[h].key == key) return D.ids[h].id;
+    h = (h + 1) & (D.idcap - 1);
   }
-  ids[h] = (struct slot){ key, nextid, idgen };
-  return nextid++;
+  D.ids[h] = (struct slot){ key, D.nextid, D.idgen };
+  return D.nextid++;
 }
 
 /* ---- footprints ------------------------------------------------------------- */
@@ -189,6 +365,11 @@ static void fp_put(fp *f, int kind, const void *obj, unsigned size) {
 /* Add an operation as the program sees it (an address), named (above). */
 static void fp_add(fp *f, int kind, const void *obj, unsigned size) {
   if (f->other) return;
+  /* Once the run has forked, an address no longer names one object: the
+   * same private address is two objects (harmless: a false dependence), but
+   * one shared object mapped after the fork may sit at two addresses, and
+   * two names would hide the dependence. Dependent on everything, then. */
+  if (ipf__multiproc()) { f->other = 1; return; }
   if (kind == IPF_PK_OTHER || (!obj && kind != IPF_PK_YIELD)) { f->other = 1; return; }
   if (kind == IPF_PK_YIELD) return;                      /* independent of everything */
   int mem = kind >= IPF_PK_READ && kind <= IPF_PK_ATOMIC_RMW;
@@ -269,6 +450,7 @@ static int owned(void) {
 }
 
 void ipf__dfs_shard(int i, int n) {
+  arena_make();
   D.shard_i = n > 1 ? i : 0;
   D.shard_n = n > 1 ? n : 1;
   D.split = 8L * D.shard_n;
@@ -277,12 +459,11 @@ void ipf__dfs_shard(int i, int n) {
 static frame *push(int type, unsigned n) {
   if (D.nst == D.cap) {
     size_t cap = D.cap ? 2 * D.cap : 256;
-    frame *s = realloc(D.st, cap * sizeof *s);
-    if (!s) abort();
-    D.st = s; D.cap = cap;
+    D.st = sh_realloc(D.st, D.cap * sizeof *D.st, cap * sizeof *D.st);
+    D.cap = cap;
   }
   frame *f = &D.st[D.nst++];
-  memset(f, 0, sizeof *f);
+  sh_zero(f, sizeof *f);
   split_state(D.nst - 1, &f->sx, &f->sp);
   f->type = type;
   f->n = n;
@@ -292,7 +473,7 @@ static frame *push(int type, unsigned n) {
 }
 
 static void frame_free(frame *f) {
-  free(f->tid); free(f->fp); free(f->done); free(f->seen); free(f->sleep);
+  sh_free(f->tid); sh_free(f->fp); sh_free(f->done); sh_free(f->seen); sh_free(f->sleep);
 }
 
 static int asleep(const frame *f, int tid) {
@@ -340,11 +521,10 @@ static void mismatch(const char *what, size_t at, unsigned had, unsigned now) {
 /* ---- decisions ------------------------------------------------------------------ */
 
 static void add_sleeper(frame *f, int tid, const fp *x) {
-  sleeper *s = realloc(f->sleep, (size_t)(f->nsleep + 1) * sizeof *s);
-  if (!s) abort();
+  sleeper *s = sh_realloc(f->sleep, (size_t)f->nsleep * sizeof *s, (size_t)(f->nsleep + 1) * sizeof *s);
   f->sleep = s;
   s[f->nsleep].tid = tid;
-  s[f->nsleep].f = *x;
+  sh_copy(&s[f->nsleep].f, x, sizeof *x);
   f->nsleep++;
 }
 
@@ -367,12 +547,11 @@ unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, i
     frame *f = push(F_THREAD, n);
     f->cur = cur;
     f->pre = pre;
-    f->tid = malloc(n * sizeof *f->tid);
-    f->fp = calloc(n, sizeof *f->fp);
-    f->done = calloc(n, 1);
-    f->seen = calloc(n, 1);
-    if (!f->tid || !f->fp || !f->done || !f->seen) abort();
-    memcpy(f->tid, tid, n * sizeof *tid);
+    f->tid = sh_alloc(n * sizeof *f->tid);
+    f->fp = sh_alloc(n * sizeof *f->fp);
+    f->done = sh_alloc(n);
+    f->seen = sh_alloc(n);
+    sh_copy(f->tid, tid, n * sizeof *tid);
     if (D.reduce && parent >= 0) {
       const frame *p = &D.st[parent];
       for (int i = 0; i < p->nsleep; i++)
@@ -404,7 +583,8 @@ unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, i
     D.pos = D.nst;
   }
 begin:
-  memset(&D.cur, 0, sizeof D.cur);
+  D.exec_pre = pre + (cur >= 0 && (int)v != cur);
+  sh_zero(&D.cur, sizeof D.cur);
   fp_add(&D.cur, pend[v]->kind, pend[v]->obj, pend[v]->size);
   return v;
 }
@@ -472,8 +652,19 @@ static void reset(void) {
   D.nondet = 0;
 }
 
+static ipf__dfs_runner runner;
+static void *runner_arg;
+
+void ipf__dfs_set_runner(ipf__dfs_runner run, void *arg) {
+  runner = run;
+  runner_arg = arg;
+}
+
+long ipf__dfs_preemptions(void) { return D.exec_pre; }
+
 int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, int stop_at_cut,
                     long *budget, ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void)) {
+  arena_make();
   reset();
   memset(lv, 0, sizeof *lv);
   if (D.shard_n > 1) reduce = 0;               /* see split_state */
@@ -493,10 +684,11 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
     D.redundant = 0;
     D.foreign = 0;
     D.last_tf = -1;
-    memset(&D.cur, 0, sizeof D.cur);
+    sh_zero(&D.cur, sizeof D.cur);
     if (*have_res) ipf_result_free(res);
+    D.exec_pre = 0;
     D.on = 1;
-    v = ipf_exec(sc, &c, res);
+    v = runner ? runner(runner_arg, sc, &c, res) : ipf_exec(sc, &c, res);
     D.on = 0;
     close_transition();
     *have_res = 1;

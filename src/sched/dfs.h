@@ -38,6 +38,24 @@ struct ipf__dfs_level {
 int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, int stop_at_cut,
                     long *budget, ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void));
 
+/* Where ipf__dfs_search runs an execution: ipf_exec (NULL, the default),
+ * or exec mode's command's runner, which has the program's forkserver run
+ * it (src/cli/exec.c). The execution takes its decisions in dfs.c's state,
+ * shared with it (ipf__dfs_arena). */
+typedef int (*ipf__dfs_runner)(void *arg, const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res);
+void ipf__dfs_set_runner(ipf__dfs_runner run, void *arg);
+/* The search's shared state: a memfd (returned) mapped at *base, *size
+ * bytes, made now if this process has none. A program exec'd by the
+ * command maps it at the same address with ipf__dfs_attach (0 or -errno:
+ * that address is taken there, or another build of the kit). */
+int ipf__dfs_arena(void **base, size_t *size);
+int ipf__dfs_attach(int fd, void *base, size_t size, int keep);   /* keep: fd stays the arena's */
+/* The same without making one (-1: none): for a peer image of a run. */
+int ipf__dfs_arena_now(void **base, size_t *size);
+/* Preemptions the last execution took (an execution in another process
+ * cannot hand its ipf_result back). */
+long ipf__dfs_preemptions(void);
+
 /* Restrict the following searches to shard i of n (n <= 1: the whole tree;
  * see split_state in dfs.c): the shards' schedules partition the tree. */
 void ipf__dfs_shard(int i, int n);

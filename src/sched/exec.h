@@ -11,6 +11,10 @@
  *   IPF_EXEC_SHM_FD  a memfd holding struct ipf_exec_shm (request, decision
  *                    mirror, result), mapped shared by both
  *   IPF_EXEC_ERR_FD  a memfd that becomes each execution's stderr
+ *   IPF_EXEC_DFS_FD  --strategy dfs only: the command's search state (dfs.c's
+ *                    arena, a memfd), which the forkserver maps at the
+ *                    command's address (dfs_base): each execution takes its
+ *                    decisions on the command's search stack
  * and IPF_EXEC=1 in the environment. At the start of main the program
  * becomes the forkserver: it forks one child per request; the child runs
  * main under ipf_exec (main on a managed thread, the initial thread the
@@ -29,6 +33,7 @@
 #include "ipcfault/fault.h"
 #include "ipcfault/run.h"
 
+#define IPF_EXEC_DFS_FD 195            /* --strategy dfs: the search's state (dfs.c's arena) */
 #define IPF_EXEC_ERR_FD 196
 #define IPF_EXEC_SHM_FD 197
 #define IPF_EXEC_CTL_FD 198
@@ -74,6 +79,8 @@ struct ipf_exec_shm {
   long timeout_ms;              /* request: the wall-clock bound (--timeout), 0 = none */
   volatile int inexact;         /* result: a stall preemption happened (not exactly replayable) */
   int wall_cut;                 /* result: the execution ended itself at the --timeout bound */
+  void *dfs_base;               /* --strategy dfs: where the search's state is mapped (IPF_EXEC_DFS_FD) */
+  size_t dfs_size;
   volatile size_t mlen;
   uint32_t mirror[IPF_EXEC_MIRROR_CAP];
   char schedule[IPF_EXEC_SCHED_CAP];   /* replay: the schedule string */

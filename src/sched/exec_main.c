@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dfs.h"
 #include "exec.h"
 #include "internal.h"
 #include "ipcfault/fault.h"
@@ -205,6 +206,17 @@ int ipf__exec_main(ipf_main_fn m, int argc, char **argv, char **envp) {
     _exit(125);
   }
   close(IPF_EXEC_SHM_FD);
+  if (shm->dfs_size && fcntl(IPF_EXEC_DFS_FD, F_GETFD) >= 0) {
+    /* --strategy dfs: the command's search state, at the command's address
+     * (its pointers are absolute), inherited by every execution */
+    int rc = ipf__dfs_attach(IPF_EXEC_DFS_FD, shm->dfs_base, shm->dfs_size, 0);
+    close(IPF_EXEC_DFS_FD);
+    if (rc < 0) {
+      fprintf(stderr, "ipcfault exec: --strategy dfs: the program cannot map the search's state at %p "
+              "(%s): its address space is laid out differently; run it again\n", shm->dfs_base, strerror(-rc));
+      _exit(125);
+    }
+  }
   user_main = m;
   user_argc = argc;
   user_argv = argv;

@@ -2014,8 +2014,8 @@ void ipf__cond_wake(const void *c, int all) {
  * process never reaped is reaped; both, and a death by a signal, are oracle
  * failures ("process-alive", "zombie", "process-killed").
  *
- * Not covered: dfs (its search state is per process; a fork under dfs ends
- * the execution with an error), race detection and the stall watchdog
+ * dfs covers processes: its search state is in a shared arena the run's
+ * processes inherit (dfs.c). Not covered: race detection and the stall watchdog
  * across processes (a child's plain accesses are checked within the child;
  * a child that spins without a point is found by the step bound, not
  * preempted), shared condition variables mapped at different addresses.
@@ -2165,9 +2165,6 @@ pid_t ipf_fork(const char *name) {
   IPF_CALLER_SCOPE();
   worker *me = self;
   ipf__point_op(IPF_PK_OTHER, "fork", NULL, 0, ipf__caller_pc);
-  if (R.cfg.strategy == IPF_STRAT_DFS)
-    abort_run(me, IPF_VERDICT_ERROR, "error", "dfs does not cover processes yet (fork in the execution): "
-              "explore this program with --strategy pct or random");
   if (R.nprocs >= IPF_MAX_PROCS || R.n >= IPF_MAX_THREADS) {
     char m[160];
     snprintf(m, sizeof m, "process limit: the program forks more than %d processes in one execution, the most "
@@ -2479,6 +2476,18 @@ int ipf_exec_peer(const char *role, char *const argv[]) {
   snprintf(env, sizeof env, "%d:%p:%zu:%d:%u", fd, (void *)state_base, state_size, me->id, R.bugs);
   setenv("IPCFAULT_PEER", env, 1);
   setenv("IPCFAULT_PEER_ROLE", role, 1);
+  /* under dfs the new image takes its decisions on the search's stack too
+   * (dfs.c's shared arena, mapped at the same address) */
+  void *dbase;
+  size_t dsize;
+  int dfd = R.cfg.strategy == IPF_STRAT_DFS ? ipf__dfs_arena_now(&dbase, &dsize) : -1;
+  if (dfd >= 0 && (dfd = fcntl(dfd, F_DUPFD, 3)) >= 0) {
+    char denv[96];
+    snprintf(denv, sizeof denv, "%d:%p:%zu", dfd, dbase, dsize);
+    setenv("IPCFAULT_PEER_DFS", denv, 1);
+  } else {
+    unsetenv("IPCFAULT_PEER_DFS");
+  }
   const char *pt = ipf__fault_plan_text_now();
   if (pt) setenv("IPCFAULT_PEER_PLAN", pt, 1);
   else unsetenv("IPCFAULT_PEER_PLAN");
@@ -2492,7 +2501,9 @@ int ipf_exec_peer(const char *role, char *const argv[]) {
   execv("/proc/self/exe", argv);
   int e = errno;
   close(fd);
+  if (dfd >= 0) close(dfd);
   unsetenv("IPCFAULT_PEER");
+  unsetenv("IPCFAULT_PEER_DFS");
   return -e;
 }
 
@@ -2534,6 +2545,18 @@ int ipf__peer_main(int argc, char **argv) {
   }
   close(fd);
   unsetenv("IPCFAULT_PEER");
+  const char *de = getenv("IPCFAULT_PEER_DFS");
+  if (de) {
+    int dfd = -1;
+    void *dbase = NULL;
+    size_t dsize = 0;
+    if (sscanf(de, "%d:%p:%zu", &dfd, &dbase, &dsize) != 3 || ipf__dfs_attach(dfd, dbase, dsize, 1) < 0) {
+      fprintf(stderr, "ipcfault: the peer image cannot map the dfs search's state ('%s'): %s\n", de, strerror(errno));
+      _exit(125);
+    }
+    fcntl(dfd, F_SETFD, FD_CLOEXEC);    /* kept (a peer it execs in turn is passed a dup), not leaked */
+    unsetenv("IPCFAULT_PEER_DFS");
+  }
   state_base = m;
   state_size = size;
   state_views(m, 0);
