@@ -5,6 +5,8 @@
  * failure; schedules replay; nothing is left behind. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -201,6 +203,75 @@ Test(proc, process_oracles_are_named, .timeout = 60) {
     cr_assert_str_eq(r.kind, kinds[mode], "mode %d: %s", mode, r.message);
     cr_assert(strstr(r.message, "victim (pid "), "%s", r.message);
     ipf_result_free(&r);
+  }
+  cr_assert_eq(nchildren(), 0);
+}
+
+/* ---- separately exec'd programs stay in the run (ipf_exec_peer) ---- */
+int ipf__peer_main(int argc, char **argv);
+__attribute__((constructor)) static void peer_hook(int argc, char **argv) {
+  /* this test binary is the peers' image too: its main is criterion's */
+  if (getenv("IPCFAULT_PEER_ROLE")) exit(ipf__peer_main(argc, argv));
+}
+static int peer_writer(int argc, char **argv) {
+  if (argc < 2) return 10;
+  int fd = ipf_open(argv[1], O_WRONLY, 0);
+  if (fd < 0) return 11;
+  for (int i = 0; i < 5; i++) { char c = (char)('0' + i); if (ipf_write(fd, &c, 1) != 1) return 12; }
+  ipf_close(fd);
+  return 0;
+}
+static int peer_reader(int argc, char **argv) {
+  if (argc < 2) return 20;
+  int fd = ipf_open(argv[1], O_RDONLY, 0);
+  if (fd < 0) return 21;
+  char b[16];
+  int n = 0;
+  ssize_t k;
+  while ((k = ipf_read(fd, b + n, sizeof b - (size_t)n)) > 0) n += (int)k;
+  ipf_close(fd);
+  return n == 5 && !memcmp(b, "01234", 5) ? 0 : 22;
+}
+__attribute__((constructor(200))) static void peers(void) {
+  ipf_register_peer("test-writer", peer_writer);
+  ipf_register_peer("test-reader", peer_reader);
+}
+static void body_peers(void) {
+  char dir[128], path[160];
+  cr_assert_eq(ipf_tmpdir(dir, sizeof dir), 0);
+  snprintf(path, sizeof path, "%s/fifo", dir);
+  cr_assert_eq(ipf_mkfifo(path, 0600), 0);
+  pid_t w = ipf_fork("writer");
+  if (w == 0) {
+    char *av[] = { "test-writer", path, NULL };
+    ipf_exit(100 - ipf_exec_peer("test-writer", av));
+  }
+  pid_t r = ipf_fork("reader");
+  if (r == 0) {
+    char *av[] = { "test-reader", path, NULL };
+    ipf_exit(100 - ipf_exec_peer("test-reader", av));
+  }
+  int sw = -1, sr = -1;
+  ipf_waitpid(w, &sw, 0);
+  ipf_waitpid(r, &sr, 0);
+  ipf_tmpdir_remove(dir);
+  if (!WIFEXITED(sw) || WEXITSTATUS(sw)) ipf_fail("writer", "status %#x", sw);
+  if (!WIFEXITED(sr) || WEXITSTATUS(sr)) ipf_fail("reader", "status %#x", sr);
+}
+static const ipf_scenario sc_peers = { "test/proc-peers", IPF_EXPECT_OK, "", body_peers, IPF_SC_FDS | IPF_SC_FORKS, 0, NULL };
+
+Test(proc, exec_peers_meet_on_a_fifo_and_replay, .timeout = 120) {
+  for (int seed = 1; seed <= 30; seed++) {
+    ipf_result r;
+    int v = run(&sc_peers, seed % 2 ? IPF_STRAT_PCT : IPF_STRAT_RANDOM, (uint64_t)seed, NULL, &r);
+    cr_assert_eq(v, IPF_VERDICT_OK, "seed %d: %s", seed, r.message);
+    long steps = r.steps;
+    char *sched = strdup(r.schedule);
+    ipf_result_free(&r);
+    cr_assert_eq(run(&sc_peers, IPF_STRAT_REPLAY, 0, sched, &r), IPF_VERDICT_OK, "%s", r.message);
+    cr_assert_eq(r.steps, steps, "seed %d: replay took %ld steps, not %ld", seed, r.steps, steps);
+    ipf_result_free(&r);
+    free(sched);
   }
   cr_assert_eq(nchildren(), 0);
 }

@@ -111,6 +111,20 @@ pid_t ipf_waitpid(pid_t pid, int *status, int options);
  * handlers, no stdio flush). */
 __attribute__((noreturn)) void ipf_exit(int status);
 
+/* Exec a peer program: the calling process (a child of the run) replaces
+ * its image with a fresh one of this same binary that runs `role` (see
+ * ipf_register_peer) with argv, as execv(2) would: nothing of the parent's
+ * memory survives, only what the kernel keeps (fds without FD_CLOEXEC, the
+ * pid). In a controlled run the new image stays in the run: same thread,
+ * same choice stream, the same fault plan, so the interleaving of separately
+ * exec'd programs replays like any other. The peer's main's return value is
+ * its exit status. Returns only on failure: -errno (-ENOENT: no such role;
+ * -EINVAL: the run's root process, which cannot exec away). */
+int ipf_exec_peer(const char *role, char *const argv[]);
+/* Register a peer role (typically from a constructor of the file that
+ * defines the scenario). 0, -EEXIST or -ENOSPC. */
+int ipf_register_peer(const char *role, int (*main)(int argc, char **argv));
+
 /* ---- yield, sleep, shared words ----------------------------------------- */
 
 /* A scheduling point that also says "I am waiting for someone else": a thread

@@ -1319,7 +1319,10 @@ static const struct command { const char *name; int (*run)(int argc, char **argv
 /* The whole command line; main() is in entry.c, so that a user's test
  * binary linked with ipcfault_main gets the same commands over its own
  * scenarios (ipcfault/run.h, IPF_SCENARIO). */
+int ipf__peer_main(int argc, char **argv);
 int ipf_main(int argc, char **argv) {
+  /* a peer image exec'd by a scenario's child (ipf_exec_peer): its role, not the command line */
+  if (getenv("IPCFAULT_PEER_ROLE")) return ipf__peer_main(argc, argv);
   signal(SIGPIPE, SIG_IGN);
   ipf__set_self(argc > 0 ? argv[0] : NULL);
   prog = ipf__prog();

@@ -129,9 +129,31 @@ __attribute__((constructor)) static void fiu_from_env(void) {
   if (e && *e && strcmp(e, "0")) ipf_fiu_enable();
 }
 
+/* A peer image (sched.c, ipf_exec_peer) joins the run's plan: the same
+ * text, parsed in this image, over the run's counters (not reset). */
+const char *ipf__fault_plan_text_now(void) {
+  const ipf_plan *p = atomic_load_explicit(&active, memory_order_relaxed);
+  return p ? ipf__plan_text(p) : NULL;
+}
+
+int ipf__fault_adopt(const char *text) {
+  int created;
+  struct fcounts *m = ipf__shared_get(IPF_SHK_FAULT, sizeof *m, &created);
+  if (m) { F = m; F_pid = getpid(); }
+  __atomic_store_n(&ipf__fault_live, 1, __ATOMIC_RELAXED);
+  if (!text || !*text) return 0;
+  ipf_plan *p = NULL;
+  char err[256];
+  if (ipf_plan_parse(text, "plan", &p, err, sizeof err)) return -EINVAL;
+  atomic_store_explicit(&ipf__sched_point_armed, ipf_plan_has(p, IPF_SITE_SCHED_POINT), memory_order_relaxed);
+  atomic_store_explicit(&active, p->total ? p : NULL, memory_order_release);   /* kept for the image's life */
+  return 0;
+}
+
 void ipf__fault_begin(const ipf_plan *p) {
   if (F_pid != getpid()) {
-    struct fcounts *m = ipf__shared_map(sizeof *m);
+    int created;
+    struct fcounts *m = ipf__shared_get(IPF_SHK_FAULT, sizeof *m, &created);
     if (m) { F = m; F_pid = getpid(); }
   }
   __atomic_store_n(&ipf__fault_live, 1, __ATOMIC_RELAXED);

@@ -926,11 +926,14 @@ static void tmp_reap(void) {
 
 void ipf__io_exec_begin(void) {
   if (shared_pid == getpid()) return;
-  struct fifo_ent *f = ipf__shared_map(sizeof fifos_boot);
-  struct tmpslot *t = ipf__shared_map(sizeof tmpdirs_boot);
+  int cf, ct;
+  struct fifo_ent *f = ipf__shared_get(IPF_SHK_FIFO, sizeof fifos_boot, &cf);
+  struct tmpslot *t = ipf__shared_get(IPF_SHK_TMP, sizeof tmpdirs_boot, &ct);
   if (!f || !t) return;               /* one process per run keeps working without them */
-  memcpy(f, fifos, sizeof fifos_boot);
-  memcpy(t, tmpdirs, sizeof tmpdirs_boot);
+  /* made now: what this process knew so far goes in; found (a peer image):
+   * it is the run's already */
+  if (cf) memcpy(f, fifos, sizeof fifos_boot);
+  if (ct) memcpy(t, tmpdirs, sizeof tmpdirs_boot);
   fifos = f;
   tmpdirs = t;
   shared_pid = getpid();

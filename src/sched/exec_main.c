@@ -60,8 +60,6 @@ static void publish(void) {
   /* the program's own children inherit the handler: theirs is not the
    * execution's end */
   if (getpid() != exec_pid || done++) return;
-  /* the root process ends the execution: no process of the run outlives it */
-  ipf__procs_kill();
   for (int i = 0; i < IPF_SITE_COUNT; i++) ipf_fault_stats(i, &shm->fcalls[i], &shm->ffired[i]);
   shm->fstats = 1;
   if (!shm->trace) return;
@@ -74,6 +72,25 @@ static void publish(void) {
   if (r.events) memcpy(shm->tev, r.events + from, (r.nevents - from) * sizeof *shm->tev);
   shm->tfirst = from;
   shm->tnev = r.nevents - from;
+}
+
+/* The program ends the execution itself (exit, or main's return): no
+ * process of the run outlives it, and what the run's process oracles found
+ * (a child killed by a signal, one left running or unreaped) is the
+ * verdict, whatever the exit status. */
+static void at_program_exit(void) {
+  if (getpid() != exec_pid) return;
+  char kind[32], msg[sizeof shm->message];
+  if (ipf__procs_kill(kind, sizeof kind, msg, sizeof msg) == IPF_VERDICT_BUG &&
+      !__atomic_load_n(&shm->reported, __ATOMIC_ACQUIRE)) {
+    shm->verdict = IPF_VERDICT_BUG;
+    snprintf(shm->kind, sizeof shm->kind, "%s", kind);
+    snprintf(shm->message, sizeof shm->message, "%s", msg);
+    publish();
+    __atomic_store_n(&shm->reported, 1, __ATOMIC_RELEASE);
+    return;
+  }
+  publish();
 }
 
 /* A fatal signal from the program (a failed assert, SIGSEGV): publish what
@@ -114,7 +131,7 @@ static __attribute__((noreturn)) void child(void) {
   shm->fstats = 0;
   shm->tnev = 0;
   shm->tnthreads = 0;
-  atexit(publish);                     /* the program's exit() or main's return */
+  atexit(at_program_exit);             /* the program's exit() or main's return */
   static const int fatal[] = { SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL };
   for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
     /* only where nobody (a sanitizer's runtime) handles the signal already */

@@ -82,11 +82,18 @@ extern unsigned long ipf__exec_gen;
 enum { IPF_LEAVE_EXIT = 1, IPF_LEAVE_EXEC = 2 };
 void ipf__proc_leave(int how, int status, const char *what);
 /* Kill and reap every process of the current run but the root (exec mode,
- * when the root process itself ends the execution). */
-void ipf__procs_kill(void);
-/* A zeroed MAP_SHARED | MAP_NORESERVE mapping, or NULL: state that every
- * process of a run must share (made before the run's first fork). */
+ * when the root process itself ends the execution, with exit()): returns
+ * the run's verdict so far, with the process oracles applied (a child still
+ * running or never reaped), its kind and message copied out when a bug. */
+int ipf__procs_kill(char *kind, size_t klen, char *msg, size_t mlen);
+/* A zeroed MAP_SHARED | MAP_NORESERVE mapping, or NULL. */
 void *ipf__shared_map(size_t bytes);
+/* Another layer's state that every process of a run shares, peer images
+ * included: carved once from this process's run state (mapped by ipf_exec
+ * before anything else), by key; *created when it was made by this call.
+ * NULL before this process's first controlled execution. */
+enum { IPF_SHK_FAULT, IPF_SHK_FIFO, IPF_SHK_TMP };
+void *ipf__shared_get(int key, size_t bytes, int *created);
 /* Whether the current (or last) controlled run has more than one process. */
 int ipf__multiproc(void);
 

@@ -48,3 +48,24 @@ const ipf_scenario *ipf_scenario_find(const char *name) {
     if (strcmp(t[i].name, name) == 0) return &t[i];
   return NULL;
 }
+
+/* Peer programs (ipf_exec_peer): roles a scenario's child may exec into. */
+#define MAX_PEERS 64
+static struct { const char *role; int (*main)(int, char **); } peers[MAX_PEERS];
+static size_t npeers;
+
+int ipf_register_peer(const char *role, int (*main)(int argc, char **argv)) {
+  for (size_t i = 0; i < npeers; i++)
+    if (!strcmp(peers[i].role, role)) return -EEXIST;
+  if (npeers >= MAX_PEERS) return -ENOSPC;
+  peers[npeers].role = role;
+  peers[npeers].main = main;
+  npeers++;
+  return 0;
+}
+
+int (*ipf__peer_find(const char *role))(int, char **) {
+  for (size_t i = 0; i < npeers; i++)
+    if (!strcmp(peers[i].role, role)) return peers[i].main;
+  return NULL;
+}

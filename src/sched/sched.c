@@ -184,6 +184,11 @@ struct run {
   long xepoch;                /* bumped by every step that may change what a wait in another process sees */
   _Atomic uint32_t ctl_reply; /* the controller's reply word for queries */
   pid_t root_pid;
+  char scname[64];            /* the scenario's name (a peer image finds it by name) */
+  unsigned bugs;
+  /* other layers' shared state (ipf__shared_get), carved from this mapping */
+  void *mod[8];
+  size_t modused;
 };
 /* The run's state lives in a MAP_SHARED mapping (state_map) made before
  * the first fork of any run, so every process of a run sees one R; until a
@@ -356,37 +361,88 @@ static int room_for_thread(void) {
 #define DEC_CAP (8u << 20)
 #define EV_CAP (1u << 20)
 #define SLOT_CAP 16384
+#define BYTES_CAP (1u << 20)
+#define MOD_CAP (2u << 20)
 static pid_t state_pid;
+static int state_fd = -1;           /* a memfd: a peer image (ipf_exec_peer) maps the same */
+static char *state_base;
+static size_t state_size;
+static int guest;                   /* this image was exec'd into a run (ipf_exec_peer) */
 static worker *slots;               /* SLOT_CAP worker slots */
 static struct { unsigned next; worker *spare; } *slot_pool;   /* shared: slots without a thread */
+static uint32_t *rep_sh;            /* the replayed stream, in the shared state */
+static uint8_t *bytes_sh;           /* the bytes strategy's input, likewise */
+static char *mod_area;
+
+static size_t state_total(void) {
+  size_t run = (sizeof(struct run) + 4095) & ~(size_t)4095;
+  size_t tab = (size_t)IPF_MAX_THREADS * sizeof(worker *);
+  return run + 4096 + 3 * tab + 2 * (size_t)DEC_CAP * 4 + (size_t)EV_CAP * sizeof(ipf_event) +
+         (size_t)SLOT_CAP * sizeof(worker) + BYTES_CAP + MOD_CAP;
+}
+
+/* Point this process's views at the mapping m (made here or inherited by
+ * a peer image at the same address). */
+static void state_views(char *m, int fresh) {
+  size_t run = (sizeof(struct run) + 4095) & ~(size_t)4095;
+  size_t tab = (size_t)IPF_MAX_THREADS * sizeof(worker *);
+  Rp = (struct run *)m;
+  m += run;
+  Sp = (struct wd_view *)m;
+  slot_pool = (void *)(m + 2048);
+  m += 4096;
+  if (fresh) R.t = (worker **)m;
+  m += tab;
+  scratch_c = (worker **)m; m += tab;
+  scratch_d = (worker **)m; m += tab;
+  if (fresh) { R.tcap = IPF_MAX_THREADS; R.dec = (uint32_t *)m; R.deccap = DEC_CAP; }
+  m += (size_t)DEC_CAP * 4;
+  rep_sh = (uint32_t *)m; m += (size_t)DEC_CAP * 4;
+  if (fresh) { R.ev = (ipf_event *)m; R.evcap = EV_CAP; }
+  m += (size_t)EV_CAP * sizeof(ipf_event);
+  slots = (worker *)m; m += (size_t)SLOT_CAP * sizeof(worker);
+  bytes_sh = (uint8_t *)m; m += BYTES_CAP;
+  mod_area = m;
+}
 
 void *ipf__shared_map(size_t bytes) {
   void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? NULL : p;
 }
 
+/* Another layer's shared state, by key: carved once from this process's
+ * run state, and found again by a peer image. *created says which. */
+void *ipf__shared_get(int key, size_t bytes, int *created) {
+  *created = 0;
+  if (state_pid != getpid() || key < 0 || key >= 8) return NULL;
+  if (R.mod[key]) return R.mod[key];
+  bytes = (bytes + 63) & ~(size_t)63;
+  if (R.modused + bytes > MOD_CAP) return NULL;
+  R.mod[key] = mod_area + R.modused;
+  R.modused += bytes;
+  *created = 1;
+  return R.mod[key];
+}
+
 static int state_map(void) {
   if (state_pid == getpid()) return 0;
-  size_t run = (sizeof(struct run) + 4095) & ~(size_t)4095;
-  size_t tab = (size_t)IPF_MAX_THREADS * sizeof(worker *);
-  size_t total = run + 4096 + 3 * tab + (size_t)DEC_CAP * 4 + (size_t)EV_CAP * sizeof(ipf_event) +
-                 (size_t)SLOT_CAP * sizeof(worker);
-  char *m = ipf__shared_map(total);
-  if (!m) return -errno;
-  Rp = (struct run *)m;
-  m += run;
-  Sp = (struct wd_view *)m;
-  slot_pool = (void *)(m + 2048);
-  m += 4096;
-  R.t = (worker **)m; m += tab;
-  scratch_c = (worker **)m; m += tab;
-  scratch_d = (worker **)m; m += tab;
-  R.tcap = IPF_MAX_THREADS;
-  R.dec = (uint32_t *)m; m += (size_t)DEC_CAP * 4;
-  R.deccap = DEC_CAP;
-  R.ev = (ipf_event *)m; m += (size_t)EV_CAP * sizeof(ipf_event);
-  R.evcap = EV_CAP;
-  slots = (worker *)m;
+  if (state_base) {
+    /* a forked copy's inheritance: the parent's, not ours */
+    munmap(state_base, state_size);
+    if (state_fd >= 0) close(state_fd);
+    state_base = NULL;
+    state_fd = -1;
+  }
+  size_t total = state_total();
+  int fd = memfd_create("ipcfault-run", MFD_CLOEXEC);
+  if (fd < 0) return -errno;
+  if (ftruncate(fd, (off_t)total) < 0) { int e = errno; close(fd); errno = e; return -e; }
+  char *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  if (m == MAP_FAILED) { int e = errno; close(fd); errno = e; return -e; }
+  state_fd = fd;
+  state_base = m;
+  state_size = total;
+  state_views(m, 1);
   free_workers = NULL;                /* a forked copy's pool: not its threads */
   state_pid = my_pid = getpid();
   return 0;
@@ -415,7 +471,10 @@ int ipf__world(void) {
   return IPF_WORLD_PLAIN;
 }
 
-const ipf_scenario *ipf__scenario(void) { return R.active ? R.sc : NULL; }
+const ipf_scenario *ipf__scenario(void) {
+  if (!R.active) return NULL;
+  return guest ? ipf_scenario_find(R.scname) : R.sc;   /* another image's pointer means nothing here */
+}
 
 const char *ipf__thread_name_by_id(int id) {
   return (id >= 0 && id < R.n) ? R.t[id]->name : "?";
@@ -451,7 +510,9 @@ static void signal_controller(_Atomic uint32_t *done) {
 /* ---- names and trace -------------------------------------------------------- */
 
 void ipf_name(const volatile void *addr, unsigned long size, unsigned long elem, const char *name) {
-  if (!R.active || R.nnames >= MAX_NAMES) return;
+  /* the table is the run's, its pointers this image's: a peer image keeps
+   * its names to itself (not at all, for now) */
+  if (!R.active || R.nnames >= MAX_NAMES || guest) return;
   R.names[R.nnames].addr = addr;
   R.names[R.nnames].size = size ? size : 1;
   R.names[R.nnames].elem = elem;
@@ -460,6 +521,7 @@ void ipf_name(const volatile void *addr, unsigned long size, unsigned long elem,
 }
 
 const char *ipf__range_name(const void *addr, char *buf, size_t len) {
+  if (guest) return NULL;
   const char *a = addr;
   for (int i = 0; i < R.nnames; i++) {
     const char *b = (const char *)R.names[i].addr;
@@ -515,8 +577,10 @@ static void record(uint32_t v) {
     abort_run(self, IPF_VERDICT_ERROR, "error", "the decision record is full (8M decisions): "
               "lower --max-steps");
   R.dec[R.ndec++] = v;
-  if (R.cfg.mirror && R.ndec <= R.cfg.mirror_cap) {
-    R.cfg.mirror[R.ndec - 1] = v;
+  if (R.cfg.mirror && !guest && R.ndec <= R.cfg.mirror_cap) {
+    /* from where the mirror stopped: a peer image has no mirror (it is
+     * this image's memory), so its decisions are copied here */
+    for (size_t i = *R.cfg.mirror_len; i < R.ndec; i++) R.cfg.mirror[i] = R.dec[i];
     *R.cfg.mirror_len = R.ndec;
   }
 }
@@ -721,7 +785,7 @@ static __attribute__((noreturn)) void deadlock(worker *me);
 /* ipf_config.on_switch: a context switch from `from` (which stopped at its
  * last operation) to `to` (which resumes past its own). */
 static void note_switch(const worker *from, const worker *to) {
-  if (R.cfg.on_switch && from != to)
+  if (R.cfg.on_switch && from != to && !guest)
     R.cfg.on_switch(R.cfg.on_switch_arg, from->id, from->last_what, to->id, to->last_what);
 }
 
@@ -1552,20 +1616,34 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     }
     return v;
   }
-  free(R.rep);
-  R.rep = NULL;
+  R.rep = rep_sh;                     /* shared: a peer image replays from it too */
   R.nrep = R.rpos = 0;
   if (cfg->strategy == IPF_STRAT_REPLAY) {
     char why[256];
     long ms = 0;
-    if (!cfg->schedule || ipf__schedule_parse(cfg->schedule, sc, ptext, &R.rep, &R.nrep, &ms, why, sizeof why) < 0) {
+    uint32_t *d = NULL;
+    size_t nd = 0;
+    if (!cfg->schedule || ipf__schedule_parse(cfg->schedule, sc, ptext, &d, &nd, &ms, why, sizeof why) < 0 ||
+        (nd > DEC_CAP && snprintf(why, sizeof why, "the schedule has more than %u decisions", DEC_CAP) > 0)) {
+      free(d);
       res->verdict = IPF_VERDICT_ERROR;
       snprintf(res->kind, sizeof res->kind, "error");
       snprintf(res->message, sizeof res->message, "%s", cfg->schedule ? why : "replay needs a schedule");
       return res->verdict;
     }
+    memcpy(rep_sh, d, nd * sizeof *d);
+    free(d);
+    R.nrep = nd;
     R.cfg.max_steps = ms;
   }
+  if (R.cfg.bytes) {
+    /* the fuzzer's input, where a peer image reads it too */
+    if (R.cfg.nbytes > BYTES_CAP) R.cfg.nbytes = BYTES_CAP;
+    memcpy(bytes_sh, R.cfg.bytes, R.cfg.nbytes);
+    R.cfg.bytes = bytes_sh;
+  }
+  snprintf(R.scname, sizeof R.scname, "%s", sc->name ? sc->name : "");
+  R.bugs = sc->bugs;
   R.n = 0;
   R.steps = 0;
   R.preemptions = 0;
@@ -2083,7 +2161,10 @@ pid_t ipf_fork(const char *name) {
   c->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
   c->blind = -1;
   memcpy(c->home, me->home, sizeof c->home);   /* its copy of this thread's worker_main frame */
+  int guard = ipf__pt_guard;
+  ipf__pt_guard = 1;                  /* the kit's own flush: not a point of the program's */
   fflush(NULL);                       /* the child must not write the parent's buffered output again */
+  ipf__pt_guard = guard;
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
@@ -2097,7 +2178,10 @@ pid_t ipf_fork(const char *name) {
     my_pid = getpid();
     self = c;
     free_workers = NULL;              /* the parent's parked threads are not here */
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the root dies, the run's processes with it */
+    /* the root dies (the kit's process), its children with it; deeper
+     * ones are not tied to their parent's life (a double fork is legal),
+     * the run's end kills them */
+    if (p->parent == 0) prctl(PR_SET_PDEATHSIG, SIGKILL);
     wait_go(c);
     IPF_HB_ACQUIRE(c);
     ipf__trace("forked from %s", me->name);
@@ -2298,9 +2382,115 @@ static void procs_end(int ok_end) {
   }
 }
 
-void ipf__procs_kill(void) {
-  if (Rp == &R_boot || my_pid != R.root_pid) return;
-  R.ended = 1;
-  procs_end(0);
+int ipf__procs_kill(char *kind, size_t klen, char *msg, size_t mlen) {
+  if (Rp == &R_boot || my_pid != R.root_pid || !R.active) return IPF_VERDICT_OK;
+  /* the program itself ends the execution: what the run found so far (a
+   * child killed by a signal), or the children it leaves behind */
+  procs_end(R.verdict == IPF_VERDICT_OK);
   R.nprocs = 1;
+  if (R.verdict != IPF_VERDICT_OK) {
+    snprintf(kind, klen, "%s", R.kind);
+    snprintf(msg, mlen, "%s", R.msg);
+  }
+  return R.verdict;
+}
+
+/* ---- peer images (ipf_exec_peer) ---------------------------------------------
+ * A child of the run execs this same binary to run a registered role. The
+ * run's state is a memfd mapping: the exec'ing thread keeps the token, hands
+ * a copy of the fd (without FD_CLOEXEC) and the mapping's address to the
+ * new image in its environment, and the new image maps it at that address
+ * (MAP_FIXED_NOREPLACE: a fresh image's address space is nearly empty) and
+ * carries on as the same managed thread. What it must not read there is
+ * the old image's pointers: the scenario, the fault plan (re-parsed from
+ * its text), names, the mirror and the switch hook (guest). */
+int (*ipf__peer_find(const char *role))(int, char **);
+const char *ipf__fault_plan_text_now(void);
+int ipf__fault_adopt(const char *plan_text);
+extern char **environ;
+
+int ipf_exec_peer(const char *role, char *const argv[]) {
+  int (*fn)(int, char **) = ipf__peer_find(role);
+  if (!fn) return -ENOENT;
+  char *const none[] = { (char *)role, NULL };
+  if (!argv || !argv[0]) argv = none;
+  int w = ipf__world();
+  if (w != IPF_WORLD_CONTROLLED) {
+    if (w == IPF_WORLD_CHAOS) ipf__chaos_delay();
+    /* not in a run: the role as a plain program of this binary */
+    setenv("IPCFAULT_PEER_ROLE", role, 1);
+    unsetenv("IPCFAULT_PEER");
+    execv("/proc/self/exe", argv);
+    return -errno;
+  }
+  IPF_CALLER_SCOPE();
+  worker *me = self;
+  if (me->proc == 0) return -EINVAL;
+  ipf__point_op(IPF_PK_OTHER, "exec", NULL, 0, ipf__caller_pc);
+  int fd = fcntl(state_fd, F_DUPFD, 3);
+  if (fd < 0) return -errno;
+  char env[128];
+  snprintf(env, sizeof env, "%d:%p:%zu:%d:%u", fd, (void *)state_base, state_size, me->id, R.bugs);
+  setenv("IPCFAULT_PEER", env, 1);
+  setenv("IPCFAULT_PEER_ROLE", role, 1);
+  const char *pt = ipf__fault_plan_text_now();
+  if (pt) setenv("IPCFAULT_PEER_PLAN", pt, 1);
+  else unsetenv("IPCFAULT_PEER_PLAN");
+  struct proc *p = &R.procs[me->proc];
+  snprintf(p->what, sizeof p->what, "%s", role);
+  /* the process's other threads end with the old image */
+  for (int i = 0; i < R.n; i++)
+    if (R.t[i] != me && R.t[i]->proc == me->proc) R.t[i]->state = W_FINISHED;
+  ipf__trace("exec peer %s", role);
+  fflush(NULL);
+  execv("/proc/self/exe", argv);
+  int e = errno;
+  close(fd);
+  unsetenv("IPCFAULT_PEER");
+  return -e;
+}
+
+/* In the new image, before the command line is looked at (ipf_main). */
+int ipf__peer_main(int argc, char **argv) {
+  const char *role = getenv("IPCFAULT_PEER_ROLE");
+  int (*fn)(int, char **) = role ? ipf__peer_find(role) : NULL;
+  if (!fn) {
+    fprintf(stderr, "ipcfault: no peer role '%s' in this program\n", role ? role : "");
+    return 2;
+  }
+  const char *e = getenv("IPCFAULT_PEER");
+  if (!e) return fn(argc, argv);      /* a plain run of the role */
+  int fd = -1, slot = -1;
+  void *base = NULL;
+  size_t size = 0;
+  unsigned bugs = 0;
+  if (sscanf(e, "%d:%p:%zu:%d:%u", &fd, &base, &size, &slot, &bugs) != 5 || size != state_total()) {
+    fprintf(stderr, "ipcfault: bad IPCFAULT_PEER '%s' (another build of the kit?)\n", e);
+    _exit(125);
+  }
+  char *m = mmap(base, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
+  if (m == MAP_FAILED || m != base) {
+    fprintf(stderr, "ipcfault: the peer image cannot map the run's state at %p: %s\n", base, strerror(errno));
+    _exit(125);
+  }
+  close(fd);
+  unsetenv("IPCFAULT_PEER");
+  state_base = m;
+  state_size = size;
+  state_views(m, 0);
+  state_pid = my_pid = getpid();
+  guest = 1;
+  ipf__bugs = bugs;
+  worker *w = R.t[slot];
+  w->pt = pthread_self();
+  self = w;
+  ipf__io_exec_begin();               /* the shared FIFO registry and directory table */
+  const char *plan = getenv("IPCFAULT_PEER_PLAN");
+  if (ipf__fault_adopt(plan) < 0) {
+    fprintf(stderr, "ipcfault: the peer image cannot parse the run's fault plan\n");
+    _exit(125);
+  }
+  ipf__trace("peer %s started", role);
+  int rc = fn(argc, argv);
+  ipf_exit(rc & 0xff);
 }
