@@ -21,8 +21,9 @@
  * notes reach the parent): the alternations are counted by the program, not
  * inferred, and printed. A point's cost is the marginal one, (T(N) - T(0)) /
  * (steps(N) - steps(0)), so fork, exit and reaping (the run's fixed cost)
- * are not spread over the points. Best of five rounds, each round taking
- * all five figures in turn; nothing asserted, the target (cross-process
+ * are not spread over the points. Best of seven short rounds (on a loaded
+ * machine more and shorter samples find its quiet moments better than a few
+ * long ones), each round taking every figure in turn; nothing asserted, the target (cross-process
  * switch <= 2x a same-process one) is printed beside. Then executions per
  * second of pipe/fork-framed and of pipe/framed, the same protocol between
  * threads (random, the scenarios' default fault plans; best of three rounds
@@ -44,6 +45,7 @@
 #include <unistd.h>
 
 #include "ipcfault/fault.h"
+#include "ipcfault/io.h"
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
 
@@ -58,7 +60,7 @@ static double best(double a, double b) { return a < b ? a : b; }
 
 /* ---- raw handoffs ---------------------------------------------------------- */
 
-#define HO_ROUNDS 20000
+#define HO_ROUNDS 10000
 enum { HO_THREADS_PRIVATE, HO_THREADS_SHARED, HO_PROCESSES };
 
 static _Atomic uint32_t private_turn;
@@ -111,7 +113,8 @@ static double handoff(int kind, _Atomic uint32_t *shared_word) {
 
 /* ---- the scheduler: one switch per point, within and across processes -------- */
 
-#define SW_OPS 20000
+#define SW_OPS 10000
+#define ROUNDS 7
 /* Relaxed atomics only so that a TSan build of the bench, which does not
  * see the handoff, reports nothing: the token already orders them. */
 struct tally {
@@ -150,6 +153,48 @@ static void body_processes(void) {
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) ipf_fail("child", "the other process ended with status %#x", st);
 }
 
+/* ---- a point while a thread of another process waits on an fd --------------------
+ * main blocks reading pipe p; the other side writes n single bytes into pipe q
+ * (which nobody reads: no wait changes), then one into p. Each write may
+ * change what main's fd wait sees, so with main in another process each of
+ * those points asks main's process (a query: two handoffs and the
+ * predicate there, DESIGN "Processes"); within one process the picker
+ * evaluates the predicate itself. */
+#define FD_OPS 4000
+static int fp[2], fq[2];
+static void writes(void) {
+  char c = 'x';
+  for (int i = 0; i < sw_ops; i++) ipf_write(fq[1], &c, 1);
+  ipf_write(fp[1], &c, 1);
+}
+static void writes_thread(void *arg) { (void)arg; writes(); }
+static void close_pipes(void) { ipf_close(fp[0]); ipf_close(fp[1]); ipf_close(fq[0]); ipf_close(fq[1]); }
+static int open_pipes(void) {
+  if (ipf_pipe(fp) < 0) return -1;
+  if (ipf_pipe(fq) < 0) { ipf_close(fp[0]); ipf_close(fp[1]); return -1; }
+  return 0;
+}
+static void body_fd_threads(void) {
+  if (open_pipes() < 0) { ipf_fail("setup", "pipe failed"); return; }
+  ipf_thread_t t;
+  ipf_thread_create(&t, "other", writes_thread, NULL);
+  char c;
+  ipf_read(fp[0], &c, 1);
+  ipf_thread_join(&t);
+  close_pipes();
+}
+static void body_fd_processes(void) {
+  if (open_pipes() < 0) { ipf_fail("setup", "pipe failed"); return; }
+  pid_t pid = ipf_fork("other");
+  if (pid == 0) { writes(); close_pipes(); ipf_exit(0); }
+  if (pid < 0) { ipf_fail("setup", "ipf_fork failed"); close_pipes(); return; }
+  char c;
+  ipf_read(fp[0], &c, 1);
+  close_pipes();
+  int st;
+  ipf_waitpid(pid, &st, 0);
+}
+
 struct sw { double secs; long steps, preemptions, alternations, points; int ok; };
 
 static struct sw one_run(void (*body)(void), unsigned flags, int ops) {
@@ -172,9 +217,9 @@ static struct sw one_run(void (*body)(void), unsigned flags, int ops) {
   return s;
 }
 
-/* Marginal seconds per point of body: SW_OPS points per side against none. */
-static struct sw per_point(void (*body)(void), unsigned flags) {
-  struct sw base = one_run(body, flags, 0), full = one_run(body, flags, SW_OPS);
+/* Marginal seconds per point of body: ops points per side against none. */
+static struct sw per_point(void (*body)(void), unsigned flags, int ops) {
+  struct sw base = one_run(body, flags, 0), full = one_run(body, flags, ops);
   full.ok = full.ok && base.ok && full.steps > base.steps;
   if (full.ok) full.secs = (full.secs - base.secs) / (double)(full.steps - base.steps);
   return full;
@@ -219,26 +264,30 @@ void ipf_bench_proc(void) {
   _Atomic uint32_t *word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   tally = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (word == MAP_FAILED || tally == MAP_FAILED) { printf("processes: no shared mapping, skipped\n"); return; }
-  printf("processes (issue 13): a switch per point, within one process and across two (best of 5)\n");
+  printf("processes (issue 13): a switch per point, within one process and across two (best of %d)\n", ROUNDS);
 
   cpu_set_t saved, one;
   pthread_getaffinity_np(pthread_self(), sizeof saved, &saved);
   CPU_ZERO(&one);
   CPU_SET(find_pool_cpu(), &one);
-  /* every round measures all five, so that a burst of load elsewhere on the
+  /* every round measures all of them, so that a burst of load elsewhere on the
    * machine falls on all of them alike */
   double ho[3] = { 0, 0, 0 };
-  struct sw same = { 0 }, cross = { 0 };
-  for (int k = 0; k < 5; k++) {
+  struct sw same = { 0 }, cross = { 0 }, fd_same = { 0 }, fd_cross = { 0 };
+  for (int k = 0; k < ROUNDS; k++) {
     pthread_setaffinity_np(pthread_self(), sizeof one, &one);
     for (int kind = 0; kind < 3; kind++) {
       double h = handoff(kind, word);
       if (h > 0) ho[kind] = ho[kind] > 0 ? best(ho[kind], h) : h;
     }
     pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
-    struct sw s = per_point(body_threads, 0), x = per_point(body_processes, IPF_SC_FORKS);
+    struct sw s = per_point(body_threads, 0, SW_OPS), x = per_point(body_processes, IPF_SC_FORKS, SW_OPS);
     if (s.ok && (!same.ok || s.secs < same.secs)) same = s;
     if (x.ok && (!cross.ok || x.secs < cross.secs)) cross = x;
+    s = per_point(body_fd_threads, IPF_SC_FDS, FD_OPS);
+    x = per_point(body_fd_processes, IPF_SC_FDS | IPF_SC_FORKS, FD_OPS);
+    if (s.ok && (!fd_same.ok || s.secs < fd_same.secs)) fd_same = s;
+    if (x.ok && (!fd_cross.ok || x.secs < fd_cross.secs)) fd_cross = x;
   }
 
   if (!ho[0] || !ho[1] || !ho[2]) { printf("  raw handoffs: a thread or process could not start, not measured\n"); return; }
@@ -255,6 +304,12 @@ void ipf_bench_proc(void) {
          " alternate processes, %ld preemptions)\n", cross.secs * 1e6, cross.secs / ho[2], cross.alternations,
          cross.points, cross.preemptions);
   printf("  cross-process switch / same-process switch     %8.2fx (target <= 2x)\n", cross.secs / same.secs);
+  if (fd_same.ok && fd_cross.ok) {
+    printf("  scheduler, a write while main waits on an fd:\n");
+    printf("    main in the same process                     %8.2f us\n", fd_same.secs * 1e6);
+    printf("    main in another process                      %8.2f us  = %.2fx (each point asks main's process"
+           " whether its wait holds)\n", fd_cross.secs * 1e6, fd_cross.secs / fd_same.secs);
+  }
 
   int bad_t = 0, bad_f = 0;
   double framed = 0, fork_framed = 0;
