@@ -28,7 +28,7 @@ one() {
   len=(-max_len=4096); case $h in fuzz_sched_*) len=(-max_len=1024 -len_control=0);; esac
   if nice "$b/$h" -max_total_time="$secs" -timeout=10 -rss_limit_mb="${SMOKE_RSS_MB:-2560}" -print_final_stats=1 \
        -artifact_prefix="$work/$h-" "${len[@]}" "${dict[@]}" "$work/$h" "${seeds[@]}" >"$work/$h.log" 2>&1; then
-    echo "ok    $h: $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$work/$h.log" | awk '{print $2}') executions in ${secs}s, peak RSS $(grep -m1 -o 'stat::peak_rss_mb: [0-9]*' "$work/$h.log" | awk '{print $2}') MB"
+    echo "ok    $h: $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$work/$h.log" | awk '{print $2}') executions in ${secs}s, peak RSS $(awk '/^stat::peak_rss_mb:/ {print $2; exit}' "$work/$h.log") MB"
   else
     echo "FAIL  $h (log follows)"; grep -v -E '^#[0-9]+|NEW_FUNC|^INFO' "$work/$h.log" | tail -n 40
     for a in "$work/$h"-*; do [ -f "$a" ] && { mkdir -p "$b/smoke-findings"; cp "$a" "$b/smoke-findings/"; echo "      input kept: $b/smoke-findings/$(basename "$a")"; }; done

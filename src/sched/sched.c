@@ -2237,19 +2237,21 @@ pid_t ipf_waitpid(pid_t pid, int *status, int options) {
       while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
       return r;
     }
-    if (options & WNOHANG) return 0;
     int left = 0;
     for (int i = 1; i < R.nprocs; i++)
       if (R.procs[i].parent == me->proc && R.procs[i].state == P_LEFT && (want == -1 || R.procs[i].pid == (pid_t)want))
         left = 1;
     if (left) {
-      /* a child that exec'd another program left the run: wait for it in
-       * the kernel (it is not scheduled, so it may take real time) */
+      /* a child that exec'd another program left the run: ask the kernel
+       * (it is not scheduled, so a blocking wait may take real time); a
+       * WNOHANG poll polls it */
       pid_t r;
       while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
-      for (int i = 1; i < R.nprocs; i++) if (R.procs[i].pid == r) R.procs[i].state = P_REAPED;
+      for (int i = 1; r > 0 && i < R.nprocs; i++) if (R.procs[i].pid == r) R.procs[i].state = P_REAPED;
+      if (r > 0) R.xepoch++;
       return r;
     }
+    if (options & WNOHANG) return 0;
     static __thread char why[96];
     if (want == -1) snprintf(why, sizeof why, "waitpid(any child): no child has exited yet");
     else {
