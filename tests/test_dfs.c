@@ -189,6 +189,7 @@ Test(dfs, finds_every_bug_of_the_catalog_within_bound_two_and_replays_it, .timeo
   for (size_t i = 0; i < n; i++) {
     const ipf_scenario *sc = &all[i];
     if (sc->expect != IPF_EXPECT_BUG || !strchr(sc->name, '/') || !strncmp(sc->name, "test/", 5)) continue;
+    if (sc->flags & IPF_SC_FORKS) continue;   /* dfs does not cover processes yet (README) */
     ipf_config c;
     ipf_config_init(&c);
     ipf_result r;

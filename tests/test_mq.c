@@ -204,7 +204,7 @@ Test(mq, every_scenario_gets_its_expected_verdict, .timeout = 300) {
       ipf_result_free(&r);
     }
   }
-  cr_assert_eq(seen, 7);
+  cr_assert_eq(seen, 9);
 }
 
 Test(mq, if_not_while_is_found_by_a_stolen_wakeup_when_faults_are_off, .timeout = 60) {

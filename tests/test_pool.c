@@ -159,7 +159,7 @@ Test(pool, every_scenario_gets_its_expected_verdict, .timeout = 300) {
       ipf_result_free(&r);
     }
   }
-  cr_assert_eq(seen, 4);
+  cr_assert_eq(seen, 6);
 }
 
 Test(pool, report_names_the_dead_worker_when_worker_dies, .timeout = 60) {

@@ -96,3 +96,31 @@ Test(reclaim, private_directories_removed_when_executions_are_abandoned, .timeou
   run_many(&stuck_sc, NULL, 300, &bugs);
   cr_assert_eq(count_dir(parent), 0, "%s holds %d directories", parent, count_dir(parent));
 }
+
+/* ---- the catalog's deadlocks across processes ---- */
+#include <errno.h>
+#include <sys/wait.h>
+
+/* Every process of an abandoned execution is killed and reaped by its end:
+ * this one has no child left, not even a zombie. */
+static int has_children(void) {
+  return !(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
+}
+
+Test(reclaim, process_deadlocks_of_the_catalog_release_fds_queues_and_children, .timeout = 120) {
+  const char *names[] = { "pipe/wait-before-drain", "pipe/child-keeps-write-end", "mq/posix-one-sentinel" };
+  for (int i = 0; i < 3; i++) {
+    const ipf_scenario *sc = ipf_scenario_find(names[i]);
+    cr_assert_not_null(sc, "%s", names[i]);
+    int bugs;
+    /* no faults: every execution deadlocks; the run state's own fds exist after the first */
+    run_many(sc, "", 2, &bugs);
+    int fds = nfds(), threads = nthreads();
+    run_many(sc, "", 100, &bugs);
+    cr_assert_eq(bugs, 100, "%s: %d of 100 executions found the deadlock", names[i], bugs);
+    cr_assert_eq(nfds(), fds, "%s: fds %d -> %d: an abandoned execution leaks its pipe or queue", names[i], fds,
+                 nfds());
+    cr_assert_eq(nthreads(), threads, "%s: threads %d -> %d", names[i], threads, nthreads());
+    cr_assert(!has_children(), "%s: a process of an abandoned execution is left", names[i]);
+  }
+}

@@ -109,9 +109,11 @@ void ipf__queue_quiet_history(ipf_queue_t *q, int quiet);
  * A private queue (name "/ipcfault-mq-PID-N", O_CREAT | O_EXCL, mode 0600)
  * whose name is unlinked before ipf_pmq_open returns: the descriptor survives
  * fork(), so parent and child share it, and no path, not even a crash, can
- * leave the name behind. Send and receive are the raw mq_timedsend /
- * mq_timedreceive syscalls plus clock_gettime, all async-signal-safe: a child
- * forked from a multithreaded parent may call them. EINTR is retried. */
+ * leave the name behind. Send and receive wait until the queue is ready and
+ * then make the non-blocking call: in a controlled run the wait is on the
+ * scheduler (a consumer process blocked for ever in receive is a deadlock it
+ * reports), elsewhere poll(2); outside a controlled run every call is
+ * async-signal-safe. EINTR is retried. */
 typedef struct ipf_pmq ipf_pmq_t;
 
 /* Create; maxmsg messages of at most msgsize bytes (the kernel's limits
@@ -128,8 +130,9 @@ int ipf_pmq_try_send(ipf_pmq_t *q, const void *buf, size_t len, unsigned prio);
  * otherwise, as mq_receive says). Returns its length; ms < 0 waits for ever,
  * ms >= 0 at most that long (-ETIMEDOUT). */
 long ipf_pmq_receive(ipf_pmq_t *q, void *buf, size_t cap, unsigned *prio, long ms);
-/* Close this process's descriptor and free q. In a forked child use
- * ipf_pmq_close_child (no free: not async-signal-safe). */
+/* Close this process's descriptor and free q. A child forked outside a
+ * controlled run from a multithreaded parent uses ipf_pmq_close_child (no
+ * free: not async-signal-safe); a managed child (ipf_fork) may use either. */
 int ipf_pmq_close(ipf_pmq_t *q);
 void ipf_pmq_close_child(ipf_pmq_t *q);
 

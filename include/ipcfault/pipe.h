@@ -32,6 +32,10 @@ extern "C" {
 /* Bug switches of the pipe family (IPF_BUG). */
 #define IPF_BUG_PIPE_ONE_READ       0x100u  /* one read() is taken as one message, no framing */
 #define IPF_BUG_PIPE_UNCLOSED_WRITE 0x200u  /* the reader's side keeps a write end open */
+#define IPF_BUG_PIPE_WAIT_BEFORE_DRAIN 0x400u  /* the parent waitpid()s its writer child before reading */
+#define IPF_BUG_PIPE_CHILD_KEEPS_WRITE 0x800u  /* the reading child keeps its inherited write end */
+#define IPF_BUG_PIPE_READER_EXITS   0x4000u /* the reader process exits after one message; the
+                                              * writer does not ignore SIGPIPE */
 
 /* Send one frame on fd (IPF_IO_SOCK in flags: a stream socket, sent with
  * MSG_NOSIGNAL). Retries short writes and EINTR. 0 or a negative errno;

@@ -29,6 +29,7 @@ typedef int (*ipf_task_fn)(void *arg);
 #define IPF_BUG_POOL_DAEMON      (1u << 20)  /* pool.py's daemon workers: never shut down */
 #define IPF_BUG_POOL_NO_FINALLY  (1u << 21)  /* task_done only on the success path */
 #define IPF_BUG_POOL_WORKER_DIES (1u << 22)  /* an exception ends the worker before task_done */
+#define IPF_BUG_POOL_UNREAPED    (1u << 23)  /* a process pool never reaps nor replaces a dead worker */
 
 /* Pool flags. */
 #define IPF_POOL_ISOLATE 0x1u  /* run every task in a forked child: a crash (fault

@@ -814,7 +814,13 @@ static void sweep_dead_parents(const char *base) {
   closedir(d);
 }
 
-__attribute__((constructor)) static void tmp_base_init(void) {
+void ipf__io_init(void);
+__attribute__((constructor)) static void tmp_base_init(void) { ipf__io_init(); }
+
+/* Also called by a peer image before the constructors run (sched.c). */
+void ipf__io_init(void) {
+  static int done;
+  if (done++) return;
   const char *base = getenv("TMPDIR");
   if (!base || !*base || strlen(base) > 40) base = "/tmp";
   sweep_dead_parents(base);

@@ -10,11 +10,15 @@
  *    scheduler it is deprioritised instead of burning the step budget.
  *  - IPF_SHM_CONDVAR: a mutex and a condition variable; the reader blocks.
  *  - IPF_SHM_PROCESS: the board lives in a POSIX shm object mapped
- *    MAP_SHARED; across processes the waiter sleeps on a shared futex on the
- *    slot itself (FUTEX_WAIT without _PRIVATE), which is a raw syscall and so
- *    safe in a child forked from a multithreaded parent.
- * The bug variants are the marked IPF_BUG lines: no check at all, and the
- * `continue` fix done on plain ints.
+ *    MAP_SHARED, written and read with ipf_store/ipf_load (scheduling points
+ *    in a controlled run, whose processes are all managed). The waiter of an
+ *    empty slot yields in a controlled run, as IPF_SHM_SPIN's does: a futex
+ *    sleep in the kernel would hold the run's only token. Elsewhere it sleeps
+ *    on a shared futex on the slot itself (FUTEX_WAIT without _PRIVATE), a
+ *    raw syscall and so safe in a child forked from a multithreaded parent.
+ * The bug variants are the marked IPF_BUG lines: no check at all (threads,
+ * and shm/process-no-check's consumer process), and the `continue` fix done
+ * on plain ints.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +35,7 @@
 #include "ipcfault/mech.h"
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
+#include "../sched/internal.h"     /* ipf__world */
 
 struct ipf_shm_board {
   ipf_shm_kind kind;
@@ -100,7 +105,7 @@ int ipf_shm_put(ipf_shm_board_t *b, int slot, int value) {
     ipf_mutex_unlock(&b->lock);
     return 0;
   case IPF_SHM_PROCESS:
-    __atomic_store_n(&b->slot[slot], value, __ATOMIC_RELEASE);
+    ipf_store(&b->slot[slot], value);
     syscall(SYS_futex, &b->slot[slot], FUTEX_WAKE, 1, NULL, NULL, 0);
     return 0;
   }
@@ -142,8 +147,16 @@ int ipf_shm_get(ipf_shm_board_t *b, int slot, int *value) {
     *value = v;
     return 0;
   case IPF_SHM_PROCESS:
-    while ((v = __atomic_load_n(&b->slot[slot], __ATOMIC_ACQUIRE)) == IPF_SHM_EMPTY)
-      syscall(SYS_futex, &b->slot[slot], FUTEX_WAIT, IPF_SHM_EMPTY, NULL, NULL, 0);
+    if (IPF_BUG(IPF_BUG_SHM_NO_CHECK)) {
+      /* BUG: shared_memory.py's consumer, as a process over the shared
+       * mapping: it reads the slot once and takes whatever it finds. */
+      *value = ipf_load(&b->slot[slot]);
+      return 0;
+    }
+    while ((v = ipf_load(&b->slot[slot])) == IPF_SHM_EMPTY) {
+      if (ipf__world() == IPF_WORLD_CONTROLLED) ipf_yield();
+      else syscall(SYS_futex, &b->slot[slot], FUTEX_WAIT, IPF_SHM_EMPTY, NULL, NULL, 0);
+    }
     *value = v;
     return 0;
   }

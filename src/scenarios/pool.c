@@ -11,17 +11,38 @@
  * left; submit after shutdown is IPF_ESHUTDOWN. The bug variants end earlier:
  * in a deadlock (wait_completion) or with threads alive when main returns,
  * and the pool's story in the report says why.
+ *
+ * pool/process-workers: a pre-forked pool of worker processes (ipf_fork:
+ * managed children), each fed over a pipe of its own and answering over
+ * another, framed (ipf_pipe_send/recv). The parent keeps one task in flight
+ * per worker. A worker "crashes" mid-task by exiting with status 70 (not by a
+ * signal, which the run's process oracle would call a failure of its own):
+ * task 2 always does on its first attempt, and the fault site ipf/pool/task
+ * (crash or throw) may make any task do so; a worker whose pipe fails ends
+ * with status 71 and is treated alike. The parent sees end of file on
+ * the dead worker's answers, reaps it, forks a replacement and gives it the
+ * task again, so every task is done exactly once; at the end it closes every
+ * task pipe (each worker sees end of file and exits 0) and reaps them all.
+ * Each worker closes the parent's ends of the pipes of the workers forked
+ * before it, which it inherited: otherwise their task pipes would never see
+ * end of file. pool/process-worker-unreaped is the same pool with the marked
+ * lines of a pool that notices a dead worker but never waits for it (a
+ * zombie at the end) nor gives its task to anyone (lost).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "ipcfault/error.h"
 #include "ipcfault/fault.h"
+#include "ipcfault/io.h"
+#include "ipcfault/pipe.h"
 #include "ipcfault/pool.h"
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
 #include "registry.h"
+#include "stream.h"
 
 #define NWORKERS 10
 #define CAPACITY 10
@@ -83,6 +104,197 @@ static void body(void) {
   ipf_pool_destroy(p);
 }
 
+/* ---- pool/process-workers: a pre-forked pool of worker processes ---------------------- */
+
+#define PNW 2              /* workers */
+#define PNT 4              /* tasks 1..PNT */
+#define PCRASH 2           /* this task crashes its worker on its first attempt */
+#define CRASH_STATUS 70    /* how a worker that crashed mid-task ends */
+#define BROKEN_STATUS 71   /* how a worker ends whose task or answer pipe failed */
+#define PSPAWN_MAX 12      /* workers forked in one execution at most */
+
+static const char *const pworker_names[PSPAWN_MAX] = {
+  "worker-1", "worker-2", "worker-3", "worker-4", "worker-5", "worker-6",
+  "worker-7", "worker-8", "worker-9", "worker-10", "worker-11", "worker-12" };
+
+struct ptask { int id, attempt; };
+
+static struct pworker {
+  pid_t pid;       /* 0: none */
+  int tfd, rfd;    /* the parent's ends: tasks out, answers in */
+  int task;        /* in flight, 0 when idle */
+  int attempt;
+} pw[PNW];
+static int pdone[PNT + 1];
+static int nspawned;
+static struct { long faults; } *pfaults;
+static void *pfaults_cache;
+
+/* The worker process: tasks until end of file. */
+static __attribute__((noreturn)) void pool_worker(int tfd, int afd) {
+  long begun = ipf__child_begin();
+  int status = 0;
+  for (;;) {
+    struct ptask t;
+    size_t len;
+    int rc = ipf_pipe_recv(tfd, &t, sizeof t, &len);
+    if (rc == -EINTR) continue;
+    if (rc == 0) break;                           /* the pool closed our task pipe: shut down */
+    if (rc < 0 || len != sizeof t) { status = BROKEN_STATUS; break; }
+    long arg = 0;
+    int act = IPF_FAULT(POOL_TASK, &arg);
+    if ((t.id == PCRASH && t.attempt == 0) || act == IPF_ACT_CRASH || act == IPF_ACT_THROW) {
+      ipf_note("crashes in task %d", t.id);
+      if (act == IPF_ACT_CRASH || act == IPF_ACT_THROW) ipf__io_disrupted();   /* an injected failure */
+      ipf__child_exit(begun, &pfaults->faults, CRASH_STATUS);   /* mid-task: no answer */
+    }
+    int answer[2] = { t.id, t.attempt };
+    do rc = ipf_pipe_send(afd, answer, sizeof answer); while (rc == -EINTR);
+    if (rc < 0) { status = BROKEN_STATUS; break; }
+  }
+  ipf_close(tfd);
+  ipf_close(afd);
+  ipf__child_exit(begun, &pfaults->faults, status);
+}
+
+/* Fork worker k (a first one or a replacement). 0 or a negative errno. */
+static int spawn(int k) {
+  if (nspawned >= PSPAWN_MAX) return -EAGAIN;
+  int t[2], a[2], rc;
+  if ((rc = ipf_pipe(t)) < 0) return rc;
+  if ((rc = ipf_pipe(a)) < 0) { ipf_close(t[0]); ipf_close(t[1]); return rc; }
+  pid_t pid = ipf_fork(pworker_names[nspawned]);
+  if (pid == 0) {
+    for (int j = 0; j < PNW; j++)
+      if (j != k && pw[j].pid > 0) { ipf_close(pw[j].tfd); ipf_close(pw[j].rfd); }
+    ipf_close(t[1]);
+    ipf_close(a[0]);
+    pool_worker(t[0], a[1]);
+  }
+  int e = errno;
+  ipf_close(t[0]);
+  ipf_close(a[1]);
+  if (pid < 0) { ipf_close(t[1]); ipf_close(a[0]); return -e; }
+  nspawned++;
+  pw[k] = (struct pworker){ .pid = pid, .tfd = t[1], .rfd = a[0] };
+  return 0;
+}
+
+static int dispatch(int k, int id, int attempt) {
+  struct ptask t = { id, attempt };
+  int rc;
+  do rc = ipf_pipe_send(pw[k].tfd, &t, sizeof t); while (rc == -EINTR);
+  if (rc == 0) { pw[k].task = id; pw[k].attempt = attempt; }
+  return rc;
+}
+
+/* Close the pool's ends of worker k's pipes and reap it. */
+static int retire(int k, int *status) {
+  ipf_close(pw[k].tfd);
+  ipf_close(pw[k].rfd);
+  *status = 0;
+  pid_t r = ipf_waitpid(pw[k].pid, status, 0);
+  pw[k].pid = 0;
+  pw[k].task = 0;
+  return r > 0 ? 0 : -1;
+}
+
+static void body_process(void) {
+  ipf__ignore_sigpipe();
+  ipf__io_disruptions_reset();
+  pfaults = ipf__shared_scratch(&pfaults_cache, sizeof *pfaults);
+  if (!pfaults) { ipf_fail("setup", "mmap: %s", strerror(errno)); return; }
+  pfaults->faults = 0;
+  memset(pw, 0, sizeof pw);
+  memset(pdone, 0, sizeof pdone);
+  nspawned = 0;
+  char broken[160] = "";      /* an error that ended the pool early, if any */
+  char late[160] = "";        /* an error a worker reported at shutdown */
+  int rc, next = 1, crashes = 0;
+  pid_t unreaped = 0;
+  for (int k = 0; k < PNW && !*broken; k++)
+    if ((rc = spawn(k)) < 0) snprintf(broken, sizeof broken, "fork of a worker: %s", ipf_strerror(rc));
+  for (int k = 0; k < PNW && !*broken && next <= PNT; k++)
+    if ((rc = dispatch(k, next++, 0)) < 0) snprintf(broken, sizeof broken, "dispatch: %s", ipf_strerror(rc));
+  while (!*broken) {
+    int busy = 0;
+    for (int k = 0; k < PNW && !*broken; k++) {
+      if (pw[k].task == 0) continue;
+      busy = 1;
+      int answer[2];
+      size_t len;
+      rc = ipf_pipe_recv(pw[k].rfd, answer, sizeof answer, &len);
+      if (rc == -EINTR) continue;
+      if (rc == 1 && len == sizeof answer && answer[0] == pw[k].task) {
+        pdone[answer[0]]++;
+        pw[k].task = 0;
+        if (next <= PNT && (rc = dispatch(k, next++, 0)) < 0)
+          snprintf(broken, sizeof broken, "dispatch: %s", ipf_strerror(rc));
+        continue;
+      }
+      if (rc != 0) {   /* not a worker's death: a broken stream (an injected fault) */
+        snprintf(broken, sizeof broken, "answer of worker pid %ld: %s", (long)pw[k].pid,
+                 ipf_strerror(rc < 0 ? rc : IPF_EFRAME));
+        break;
+      }
+      /* End of file: the worker died mid-task. */
+      int lost = pw[k].task, attempt = pw[k].attempt, status;
+      crashes++;
+      if (IPF_BUG(IPF_BUG_POOL_UNREAPED)) {
+        /* BUG: the pool sees its worker gone and forgets it: never waits for
+         * it (a zombie until the pool itself ends) and gives its task to
+         * nobody (lost). */
+        ipf_close(pw[k].tfd);
+        ipf_close(pw[k].rfd);
+        unreaped = pw[k].pid;
+        pw[k].pid = 0;
+        pw[k].task = 0;
+        continue;
+      }
+      pid_t pid = pw[k].pid;
+      if (retire(k, &status) < 0) { ipf_fail("child", "waitpid of a worker: %s", strerror(errno)); return; }
+      /* a crash, or a worker whose pipe failed (it says so by its status) */
+      if (!WIFEXITED(status) || (WEXITSTATUS(status) != CRASH_STATUS && WEXITSTATUS(status) != BROKEN_STATUS))
+        ipf_fail("child", "worker pid %ld ended with wait status %d mid-task, neither the crash status %d nor "
+                 "the broken-pipe status %d", (long)pid, status, CRASH_STATUS, BROKEN_STATUS);
+      ipf_note("reaped crashed worker pid %ld, task %d goes to a new worker", (long)pid, lost);
+      if ((rc = spawn(k)) < 0) snprintf(broken, sizeof broken, "fork of a replacement: %s", ipf_strerror(rc));
+      else if ((rc = dispatch(k, lost, attempt + 1)) < 0)
+        snprintf(broken, sizeof broken, "dispatch: %s", ipf_strerror(rc));
+    }
+    if (!busy) break;
+  }
+  /* Shut down: every worker sees end of file on its task pipe and exits 0. */
+  int bad_exit = 0;
+  for (int k = 0; k < PNW; k++) {
+    if (pw[k].pid <= 0) continue;
+    pid_t pid = pw[k].pid;
+    int status;
+    if (retire(k, &status) < 0) { ipf_fail("child", "waitpid of a worker: %s", strerror(errno)); continue; }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == BROKEN_STATUS) {
+      /* an idle worker whose task pipe failed: it said so, and nothing was lost */
+      if (!*late) snprintf(late, sizeof late, "worker pid %ld: its task pipe failed", (long)pid);
+    } else if (!*broken && (!WIFEXITED(status) || WEXITSTATUS(status) != 0) && !bad_exit++) {
+      ipf_fail("child", "worker pid %ld ended with wait status %d at shutdown", (long)pid, status);
+    }
+  }
+  ipf__children_collect(&pfaults->faults);
+  if (*broken || *late) {
+    if (ipf__io_disruptions() == 0)
+      ipf_fail("unexplained-error", "no fault was injected, yet: %s", *broken ? broken : late);
+    else
+      ipf_clean_error("the pool %s: %s", *broken ? "stopped" : "lost a worker", *broken ? broken : late);
+    if (*broken) return;     /* tasks may be left undone: it said so */
+  }
+  for (int i = 1; i <= PNT; i++) {
+    if (pdone[i] == 0 && unreaped)
+      ipf_fail("lost", "task %d was never done: its worker (pid %ld) died mid-task and the pool neither "
+               "reaped nor replaced it", i, (long)unreaped);
+    ipf_check(pdone[i] > 0, "lost", "task %d was never done (%d worker crashes)", i, crashes);
+    ipf_check(pdone[i] <= 1, "duplicate", "task %d was done %d times", i, pdone[i]);
+  }
+}
+
 #define PLAN "ipf/pool/task = 10%throw\nipf/sync/cond_wait = 20%spurious"
 
 const ipf_scenario ipf__pool_scenarios[] = {
@@ -98,5 +310,11 @@ const ipf_scenario ipf__pool_scenarios[] = {
   { "pool/graceful", IPF_EXPECT_OK,
     "exceptions caught and counted, task_done on every path, shutdown joins every worker, late submit rejected",
     body, 0, 0, PLAN },
+  { "pool/process-workers", IPF_EXPECT_OK,
+    "a pre-forked pool of worker processes; a crashed worker is reaped and replaced, every task done once",
+    body_process, IPF_SC_FDS | IPF_SC_FORKS, 0, "ipf/pool/task = 10%crash" },
+  { "pool/process-worker-unreaped", IPF_EXPECT_BUG,
+    "the same pool never reaps a crashed worker: a zombie at the end and its task lost",
+    body_process, IPF_SC_FDS | IPF_SC_FORKS, IPF_BUG_POOL_UNREAPED, "ipf/pool/task = 10%crash" },
 };
 const size_t ipf__pool_nscenarios = sizeof ipf__pool_scenarios / sizeof ipf__pool_scenarios[0];

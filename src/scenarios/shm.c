@@ -85,16 +85,17 @@ static void run_threads(ipf_shm_kind kind) {
 static void body_spin(void) { run_threads(IPF_SHM_SPIN); }
 static void body_condvar(void) { run_threads(IPF_SHM_CONDVAR); }
 
-/* shm/process: the producer is main, the consumer a forked child that hands
- * what it read back through the same shared board (slots NSLOTS..2*NSLOTS-1).
- * The child only does async-signal-safe work (atomics, futex, _exit). */
+/* shm/process: the producer is main, the consumer a forked child (a managed
+ * process: ipf_fork, ipf_exit) that hands what it read back through the same
+ * shared board (slots NSLOTS..2*NSLOTS-1). shm/process-no-check is the same
+ * with the consumer of shared_memory.py before its fix (mech/shm.c). */
 static void body_process(void) {
   ipf_shm_board_t *b;
   int rc = ipf_shm_open(&b, IPF_SHM_PROCESS, 2 * NSLOTS);
   if (rc < 0) { ipf_fail("setup", "ipf_shm_open: %s", strerror(-rc)); return; }
   char name[64];
   snprintf(name, sizeof name, "%s", ipf_shm_name(b));
-  pid_t pid = fork();
+  pid_t pid = ipf_fork("consumer");
   if (pid < 0) {
     ipf_fail("setup", "fork: %s", strerror(errno));
     ipf_shm_close(b);
@@ -104,18 +105,20 @@ static void body_process(void) {
     for (int i = 0; i < NSLOTS; i++) {
       int v;
       ipf_shm_get(b, i, &v);
-      /* v may be -1 only if the mechanism is broken; hand it back as -2 so
-       * the parent's oracle sees it (put refuses the empty marker) */
+      ipf_note("took %d from slot[%d]", v, i);
+      /* v is -1 only when the consumer took the empty marker as data; hand
+       * it back as -2 so the parent's oracle sees it (put refuses -1) */
       ipf_shm_put(b, NSLOTS + i, v == IPF_SHM_EMPTY ? -2 : v);
     }
-    _exit(0);
+    ipf_shm_close(b);
+    ipf_exit(0);
   }
   for (int i = 0; i < NSLOTS; i++) {
     ipf_shm_put(b, i, i);
     ipf_yield();
   }
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (ipf_waitpid(pid, &status, 0) != pid) ipf_fail("child", "waitpid: %s", strerror(errno));
   int vals[NSLOTS];
   for (int i = 0; i < NSLOTS; i++) {
     ipf_shm_get(b, NSLOTS + i, &vals[i]);
@@ -152,5 +155,8 @@ const ipf_scenario ipf__shm_scenarios[] = {
   { "shm/process", IPF_EXPECT_OK,
     "POSIX shm_open + mmap(MAP_SHARED) between a parent and a forked child",
     body_process, IPF_SC_FDS | IPF_SC_FORKS, 0, NULL },
+  { "shm/process-no-check", IPF_EXPECT_BUG,
+    "shared_memory.py's unchecked consumer as a forked process over a MAP_SHARED mapping: it takes -1 as data",
+    body_process, IPF_SC_FDS | IPF_SC_FORKS, IPF_BUG_SHM_NO_CHECK, NULL },
 };
 const size_t ipf__shm_nscenarios = sizeof ipf__shm_scenarios / sizeof ipf__shm_scenarios[0];

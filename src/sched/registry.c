@@ -65,6 +65,12 @@ int ipf_register_peer(const char *role, int (*main)(int argc, char **argv)) {
 }
 
 int (*ipf__peer_find(const char *role))(int, char **) {
+#define IPF_X_PEER(f)                                                            \
+  if (&ipf__##f##_npeers)                                                      \
+    for (size_t i = 0; i < ipf__##f##_npeers; i++)                             \
+      if (!strcmp(ipf__##f##_peers[i].role, role)) return ipf__##f##_peers[i].main;
+  IPF_FAMILIES(IPF_X_PEER)
+#undef IPF_X_PEER
   for (size_t i = 0; i < npeers; i++)
     if (!strcmp(peers[i].role, role)) return peers[i].main;
   return NULL;

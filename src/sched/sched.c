@@ -437,7 +437,16 @@ static int state_map(void) {
   int fd = memfd_create("ipcfault-run", MFD_CLOEXEC);
   if (fd < 0) return -errno;
   if (ftruncate(fd, (off_t)total) < 0) { int e = errno; close(fd); errno = e; return -e; }
-  char *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  /* Away from where a fresh image's loader, heap and stack go (a PIE at
+   * 0x55..., libraries and stack near the top): a peer image must find the
+   * range free to map the state at the same address. Inside ThreadSanitizer's
+   * application range in its builds. Only a hint: taken, the kernel picks. */
+#ifdef IPF_TSAN
+  void *hint = (void *)0x7e8100000000ull;
+#else
+  void *hint = (void *)0x3f0000000000ull;
+#endif
+  char *m = mmap(hint, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
   if (m == MAP_FAILED) { int e = errno; close(fd); errno = e; return -e; }
   state_fd = fd;
   state_base = m;
@@ -2452,8 +2461,21 @@ int ipf_exec_peer(const char *role, char *const argv[]) {
   return -e;
 }
 
+/* A peer image takes over before the program's main: from this
+ * constructor, which runs before the default-priority ones (the role finds
+ * the kit's own state initialised by ipf__peer_main, not by them), when
+ * the role is in a family's table or registered by then; otherwise from
+ * ipf_main (the command), for a role a program registers later. */
+void ipf__io_init(void);
+int ipf__peer_main(int argc, char **argv);
+__attribute__((constructor(65535))) static void peer_hook(int argc, char **argv) {
+  const char *role = getenv("IPCFAULT_PEER_ROLE");
+  if (role && ipf__peer_find(role)) exit(ipf__peer_main(argc, argv));
+}
+
 /* In the new image, before the command line is looked at (ipf_main). */
 int ipf__peer_main(int argc, char **argv) {
+  ipf__io_init();
   const char *role = getenv("IPCFAULT_PEER_ROLE");
   int (*fn)(int, char **) = role ? ipf__peer_find(role) : NULL;
   if (!fn) {

@@ -31,7 +31,7 @@ grep -q "preemptions .* -> " "$tmp/out" && ok "shrink reported" || bad "no shrin
 if command -v xmllint >/dev/null; then
   xmllint --noout --schema "${IPF_SRC:-.}/tests/junit.xsd" "$tmp/j.xml" 2>"$tmp/xl" && ok "JUnit validates" || { bad "JUnit invalid"; cat "$tmp/xl"; }
 else echo "skip  xmllint missing"; fi
-grep -c "<testcase" "$tmp/j.xml" | grep -qx 8 && ok "one testcase per scenario" || bad "testcase count"
+grep -c "<testcase" "$tmp/j.xml" | grep -qx 9 && ok "one testcase per scenario" || bad "testcase count"
 
 # sharded runs merged == one unsharded run (same cells, findings, schedules)
 "$cli" campaign 'shm/*' --budget 200 --out "$tmp/u" -q >/dev/null 2>&1
