@@ -130,6 +130,7 @@ typedef struct worker {
   int q_result;               /* ... and the answer */
   _Atomic uint32_t *q_reply;  /* a query's asker waits here */
   char desc[400];             /* its report line, written by its own process when asked */
+  uintptr_t image;            /* the program image its pointers (last_what, wait_reason) belong to */
 } worker;
 
 #define MAX_NAMES 64
@@ -198,6 +199,18 @@ static struct run R_boot, *Rp = &R_boot;
 
 static __thread worker *self;
 static pid_t my_pid;                /* getpid() of this process, kept current across forks */
+/* This program image: a worker's string pointers are this image's when its
+ * tag is this (a fork keeps the image, an exec (peer) makes another). */
+static const char image_tag;
+#define MY_IMAGE ((uintptr_t)&image_tag)
+static int subreaper_set;
+/* Chaos runs: the processes they fork, so that a run that hangs (its
+ * threads are left behind by the chaos watchdog) leaves none of them. */
+#define CHAOS_PROCS 256
+static pid_t chaos_pids[CHAOS_PROCS];
+static int nchaos_pids;
+
+
 /* Chaos and plain runs: real threads. 1 = chaos (random delays), 2 = plain. */
 static __thread int chaos_kind;
 static __thread uint64_t chaos_rng;
@@ -210,6 +223,7 @@ static struct {
   _Atomic uint32_t done;
   uint64_t seed;
   int kind;
+  pid_t root;                 /* the process that runs the chaos execution */
 } C;
 
 /* Per-decision scratch arrays of R.tcap entries (pick, cond_wake): only the
@@ -795,7 +809,8 @@ static __attribute__((noreturn)) void deadlock(worker *me);
  * last operation) to `to` (which resumes past its own). */
 static void note_switch(const worker *from, const worker *to) {
   if (R.cfg.on_switch && from != to && !guest)
-    R.cfg.on_switch(R.cfg.on_switch_arg, from->id, from->last_what, to->id, to->last_what);
+    R.cfg.on_switch(R.cfg.on_switch_arg, from->id, from->image == MY_IMAGE ? from->last_what : "(another program)",
+                    to->id, to->image == MY_IMAGE ? to->last_what : "(another program)");
 }
 
 /* Choose the next thread, advancing virtual time if nobody can run now.
@@ -1374,6 +1389,7 @@ int ipf_thread_create(ipf_thread_t *t, const char *name, ipf_thread_fn fn, void 
       abort_run(self, IPF_VERDICT_ERROR, "error", m);
     }
     w->id = R.n;
+    w->image = MY_IMAGE;
     w->pid = my_pid;
     w->proc = self->proc;
     w->q_epoch = -1;
@@ -1708,6 +1724,7 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
     return res->verdict;
   }
   m->id = 0;
+  m->image = MY_IMAGE;
   m->pid = my_pid;
   m->proc = 0;
   m->q_epoch = -1;
@@ -1848,7 +1865,46 @@ static void *chaos_main(void *p) {
   return NULL;
 }
 
+/* After a chaos execution: its children still running are killed (their
+ * parent gave up on them: a hang), then every child of this process that the
+ * run's processes left behind (orphans reparented to this subreaper) is
+ * reaped. A pid no longer our child (reaped by the program) is left alone. */
+static void chaos_procs_end(void) {
+  for (int i = 0; i < nchaos_pids; i++) {
+    int st;
+    pid_t r = waitpid(chaos_pids[i], &st, WNOHANG);
+    if (r == 0) { kill(chaos_pids[i], SIGKILL); while (waitpid(chaos_pids[i], &st, 0) < 0 && errno == EINTR) {} }
+  }
+  if (nchaos_pids && subreaper_set) {
+    /* orphans of theirs: children of ours now, found in /proc */
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+      if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+      char path[300], buf[512];
+      snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+      int fd = open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      ssize_t n = read(fd, buf, sizeof buf - 1);
+      close(fd);
+      if (n <= 0) continue;
+      buf[n] = 0;
+      char *q = strrchr(buf, ')');
+      int ppid = 0;
+      if (q && sscanf(q + 2, "%*c %d", &ppid) == 1 && ppid == getpid()) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == 0) { kill(pid, SIGKILL); while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {} }
+      }
+    }
+    if (d) closedir(d);
+  }
+  nchaos_pids = 0;
+}
+
 static int chaos_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
+  C.root = getpid();
+  nchaos_pids = 0;
   C.seed = cfg->seed;
   atomic_store(&C.next_id, 1);
   atomic_store(&C.done, 0);
@@ -1887,6 +1943,7 @@ static int chaos_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result 
   } else {
     pthread_join(pt, NULL);
   }
+  chaos_procs_end();
   pthread_mutex_lock(&chaos_lock);
   fill_result(res);
   pthread_mutex_unlock(&chaos_lock);
@@ -2121,12 +2178,16 @@ static void answer(worker *w, uint32_t q) {
   futex_wake(r);
 }
 
-static int subreaper_set;
-
 pid_t ipf_fork(const char *name) {
   if (ipf__world() != IPF_WORLD_CONTROLLED) {
-    if (ipf__world() == IPF_WORLD_CHAOS) ipf__chaos_delay();
-    return fork();
+    if (ipf__world() != IPF_WORLD_CHAOS) return fork();
+    ipf__chaos_delay();
+    pthread_mutex_lock(&chaos_lock);
+    if (!subreaper_set) { prctl(PR_SET_CHILD_SUBREAPER, 1); subreaper_set = 1; }
+    pid_t pid = fork();
+    if (pid > 0 && getpid() == C.root && nchaos_pids < CHAOS_PROCS) chaos_pids[nchaos_pids++] = pid;
+    pthread_mutex_unlock(&chaos_lock);
+    return pid;
   }
   IPF_CALLER_SCOPE();
   worker *me = self;
@@ -2160,6 +2221,7 @@ pid_t ipf_fork(const char *name) {
   else if (nth == 0) snprintf(p->name, sizeof p->name, "child");
   else snprintf(p->name, sizeof p->name, "child-%d", nth + 1);
   c->id = R.n;
+  c->image = MY_IMAGE;
   c->proc = pi;
   c->state = W_RUNNABLE;
   snprintf(c->name, sizeof c->name, "%s", p->name);
@@ -2507,6 +2569,7 @@ int ipf__peer_main(int argc, char **argv) {
   ipf__bugs = bugs;
   worker *w = R.t[slot];
   w->pt = pthread_self();
+  w->image = MY_IMAGE;
   self = w;
   ipf__io_exec_begin();               /* the shared FIFO registry and directory table */
   const char *plan = getenv("IPCFAULT_PEER_PLAN");
