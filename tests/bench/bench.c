@@ -6,7 +6,7 @@
  * ping-pong between two threads pinned to one CPU (the floor for any handoff),
  * and executions per second of a catalog scenario. Each figure is the best of
  * five rounds, the usual defence against interference. Families add their own
- * sections (ipf_bench_stream, ipf_bench_queue, ipf_bench_exec) in files of their own. Nothing
+ * sections (ipf_bench_proc, ipf_bench_stream, ipf_bench_queue, ipf_bench_exec) in files of their own. Nothing
  * here is asserted: targets are printed beside the figures.
  */
 #define _GNU_SOURCE
@@ -27,6 +27,7 @@ void ipf_bench_queue(void) __attribute__((weak));
 void ipf_bench_exec(void) __attribute__((weak));
 void ipf_bench_dfs(void) __attribute__((weak));
 void ipf_bench_mem(void) __attribute__((weak));
+void ipf_bench_proc(void) __attribute__((weak));
 
 static double now(void) {
   struct timespec ts;
@@ -167,6 +168,7 @@ int main(void) {
     }
     printf("shm/continue-atomic under pct   %8.0f executions/s (target >= 5000)\n", eps);
   }
+  if (ipf_bench_proc) { printf("\n"); ipf_bench_proc(); }
   if (ipf_bench_stream) { printf("\n"); ipf_bench_stream(); }
   if (ipf_bench_queue) { printf("\n"); ipf_bench_queue(); }
   if (ipf_bench_exec) { printf("\n"); ipf_bench_exec(); }
