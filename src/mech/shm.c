@@ -37,6 +37,8 @@
 #include "ipcfault/sched.h"
 #include "../sched/internal.h"     /* ipf__world */
 
+static void board_release(void *b);
+
 struct ipf_shm_board {
   ipf_shm_kind kind;
   int nslots;
@@ -73,6 +75,9 @@ int ipf_shm_open(ipf_shm_board_t **out, ipf_shm_kind kind, int nslots) {
     if (!b) return -ENOMEM;
     ipf_mutex_init(&b->lock, "board.lock");
     ipf_cond_init(&b->written, "board.written");
+    /* freed for an execution abandoned before its close (a data race
+     * reported mid-run, a deadlock): LeakSanitizer saw every such board */
+    ipf__exec_adopt(b, board_release);
   }
   b->kind = kind;
   b->nslots = nslots;
@@ -163,11 +168,17 @@ int ipf_shm_get(ipf_shm_board_t *b, int slot, int *value) {
   return -EINVAL;
 }
 
-int ipf_shm_close(ipf_shm_board_t *b) {
-  if (!b) return 0;
-  if (b->kind == IPF_SHM_PROCESS) return munmap(b, b->maplen) < 0 ? -errno : 0;
+static void board_free(ipf_shm_board_t *b) {
   ipf_cond_destroy(&b->written);
   ipf_mutex_destroy(&b->lock);
   free(b);
+}
+static void board_release(void *b) { board_free(b); }
+
+int ipf_shm_close(ipf_shm_board_t *b) {
+  if (!b) return 0;
+  if (b->kind == IPF_SHM_PROCESS) return munmap(b, b->maplen) < 0 ? -errno : 0;
+  ipf__exec_disown(b);
+  board_free(b);
   return 0;
 }
