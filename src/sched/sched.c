@@ -1825,6 +1825,13 @@ int ipf_exec(const ipf_scenario *sc, const ipf_config *cfg, ipf_result *res) {
       set_verdict(IPF_VERDICT_BUG, "leak", "leak: %d file descriptor(s) left open after the run",
                   after - fds_before);
   }
+  /* the decisions a peer image took are not in the mirror (its memory is
+   * this image's): complete it now that the run is over */
+  if (R.cfg.mirror && !guest) {
+    size_t upto = R.ndec < R.cfg.mirror_cap ? R.ndec : R.cfg.mirror_cap;
+    for (size_t i = *R.cfg.mirror_len; i < upto; i++) R.cfg.mirror[i] = R.dec[i];
+    if (upto > *R.cfg.mirror_len) *R.cfg.mirror_len = upto;
+  }
   fill_result(res);
   res->steps = R.steps;
   res->preemptions = R.preemptions;
