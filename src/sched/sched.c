@@ -2237,13 +2237,20 @@ pid_t ipf_fork(const char *name) {
   c->prio = R.cfg.pct_depth + 16 + (long)(ipf__mix(&R.rng) >> 34);
   c->blind = -1;
   memcpy(c->home, me->home, sizeof c->home);   /* its copy of this thread's worker_main frame */
+  /* The guard spans the flush, the fork and the edges after it: the kit's
+   * own work, not a point of the program's. A fork of a big process (an
+   * ASan build) burns milliseconds of system time, and the stall watchdog,
+   * which counts CPU time, would otherwise signal the thread just after
+   * the syscall returned, into the kit's half-done bookkeeping (a static
+   * build has no object boundary to tell the kit's code from the
+   * program's): an inexact cut at a timing-dependent place. */
   int guard = ipf__pt_guard;
-  ipf__pt_guard = 1;                  /* the kit's own flush: not a point of the program's */
+  ipf__pt_guard = 1;
   fflush(NULL);                       /* the child must not write the parent's buffered output again */
-  ipf__pt_guard = guard;
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
+    ipf__pt_guard = guard;
     slot_free(c);
     errno = e;
     return -1;
@@ -2261,6 +2268,7 @@ pid_t ipf_fork(const char *name) {
     wait_go(c);
     IPF_HB_ACQUIRE(c);
     ipf__trace("forked from %s", me->name);
+    ipf__pt_guard = guard;
     return 0;
   }
   c->pid = pid;
@@ -2270,6 +2278,7 @@ pid_t ipf_fork(const char *name) {
   R.xepoch++;
   ipf__trace("fork %s (pid %d)", p->name, (int)pid);
   IPF_HB_RELEASE(c);
+  ipf__pt_guard = guard;
   IPF_POINT_SYNC("fork", c);          /* the child may run first */
   return pid;
 }
