@@ -5,18 +5,12 @@
 # asan; the fixed twin, which leaks on purpose, is clean (leak checking off
 # by default), while the user's own ASAN_OPTIONS still win flag by flag
 # (detect_leaks=1 makes the leak a finding of kind leak).
-set -u
-cli=${1:?usage: asan.sh CLI}; src=${IPF_SRC:?}
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/sh.sh"
 cc=${CC:-gcc}
 for v in bug fixed; do
   d=; [ $v = fixed ] && d=-DFIXED
   if ! $cc $d -O1 -g -fsanitize=address -fno-omit-frame-pointer "$src/tests/asan/handoff.c" -o "$tmp/$v" -pthread 2>"$tmp/log"; then
-    echo "skipped: $cc cannot build with -fsanitize=address: $(head -1 "$tmp/log")"; exit 77
+    skip "$cc cannot build with -fsanitize=address: $(head -1 "$tmp/log")"
   fi
 done
 # the fixed twin really leaks (so "clean" below means leak checking is off)
@@ -48,5 +42,4 @@ ASAN_OPTIONS=detect_leaks=1 "$cli" exec --runs 20 --json -- "$tmp/fixed" >"$tmp/
 ASAN_OPTIONS=verify_asan_link_order=1 "$cli" exec --runs 1 -- "$tmp/fixed" >"$tmp/out" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -qi "does not come first\|did not start" "$tmp/out" && ok "the user's ASAN_OPTIONS override the kit's defaults" ||
   { bad "user's ASAN_OPTIONS not honoured (exit $rc)"; head -3 "$tmp/out"; }
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

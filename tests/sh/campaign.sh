@@ -2,13 +2,7 @@
 # Campaigns: survive a segfault and a wall-clock hang, report each bug once
 # with a (shrunk) replay line, nothing for ok scenarios; sharded + merged ==
 # unsharded; JUnit validates; TAP; bad input exits 2.
-set -u
-cli=$1
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/sh.sh"
 export IPF_SELFTEST=1
 
 timeout 600 "$cli" campaign 'selftest/*' 'shm/*' --budget 300 --watchdog 2 --out "$tmp/all" --junit "$tmp/j.xml" -q >"$tmp/out" 2>&1
@@ -29,7 +23,7 @@ line=$(grep -h "ipcfault replay shm/no-check" "$tmp/all/findings/"*.txt | head -
 [ -n "$line" ] && timeout 20 bash -c "$line" >/dev/null 2>&1; [ $? -eq 1 ] && ok "shrunk replay line reproduces shm/no-check" || bad "replay line failed: $line"
 grep -q "preemptions .* -> " "$tmp/out" && ok "shrink reported" || bad "no shrink figures"
 if command -v xmllint >/dev/null; then
-  xmllint --noout --schema "${IPF_SRC:-.}/tests/junit.xsd" "$tmp/j.xml" 2>"$tmp/xl" && ok "JUnit validates" || { bad "JUnit invalid"; cat "$tmp/xl"; }
+  xmllint --noout --schema "$src/tests/junit.xsd" "$tmp/j.xml" 2>"$tmp/xl" && ok "JUnit validates" || { bad "JUnit invalid"; cat "$tmp/xl"; }
 else echo "skip  xmllint missing"; fi
 grep -c "<testcase" "$tmp/j.xml" | grep -qx 9 && ok "one testcase per scenario" || bad "testcase count"
 
@@ -62,5 +56,4 @@ line=$(printf '%s\n' "$out" | grep "ipcfault replay" | sed 's/^ *//')
 [ -n "$line" ] && timeout 60 bash -c "$line" >/dev/null 2>&1; [ $? -eq 1 ] && ok "its replay line reproduces the crash, isolated" || bad "replay of the crash: $line"
 out=$(timeout 60 "$cli" explore selftest/wall-hang --isolate --timeout 2 --strategy random 2>&1); rc=$?
 [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "made no progress" && ok "explore --isolate --timeout reports a wall-clock hang" || bad "isolate hang: $rc $out"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -4,13 +4,7 @@
 # same cells as an uninterrupted run; cell children die with a SIGKILLed
 # parent; JUnit times are real; a hang is one finding wherever the other
 # threads were blocked, and its shrink line says what it did.
-set -u
-cli=$1
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/sh.sh"
 cells() { awk -F'\t' 'BEGIN{OFS="\t"} $1=="cell"{print $2,$3,$4,$5,$6}' "$1" | sort; }
 wait_for() {  # wait_for FILE: up to 120 s (a hang guard, not a timing check)
   for _ in $(seq 1200); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
@@ -72,8 +66,7 @@ assert sum(ts) <= float(suite.get("time")) + 0.01, (ts, suite.get("time"))
 EOP
 
 # hangs: one finding per spinning thread, and the shrink says what it did
-src=${IPF_SRC:-}; build=${IPF_BUILD:-}
-if [ -n "$src" ] && [ -n "$build" ] && command -v pkg-config >/dev/null &&
+if command -v pkg-config >/dev/null &&
    cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/log" 2>&1; then
   cat > "$tmp/spinq.c" <<'EOC'
 #include <ipcfault/run.h>
@@ -111,7 +104,6 @@ EOC
     else ok "hang shrink: fewer preemptions or a reason"; fi
   else bad "build spinq"; cat "$tmp/log"; fi
 else
-  echo "skip  hang dedup (needs IPF_SRC, IPF_BUILD, pkg-config)"
+  echo "skip  hang dedup (needs pkg-config and an installable build tree)"
 fi
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

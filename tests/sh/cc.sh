@@ -8,20 +8,12 @@
 # `ipcfault cc` runs alone; -c, -E, -M and link-only invocations; make
 # CC=ipcfault-cc; cmake -DCMAKE_C_COMPILER=ipcfault-cc; bad input.
 # Skipped (77) when the corpus or a compiler is missing (TSan builds).
-set -u
-cli=$1
-build=$(cd "${IPF_BUILD:-$(dirname "$cli")}" && pwd)
-src=${IPF_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/../lib/sh.sh"
+build=$(cd "$build" && pwd)
 progs=$build/programs-cc
 wcc=$build/ipcfault-cc wcxx=$build/ipcfault-c++
 [ -d "$progs" ] && [ -x "$wcc" ] && command -v gcc >/dev/null && command -v clang >/dev/null ||
-  { echo "skipped: no memory corpus or compilers"; exit 77; }
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d[sys.argv[2]])' "$1" "$2" 2>/dev/null; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+  skip "no memory corpus or compilers"
 
 for b in "$progs"/*-bug-*; do
   name=$(basename "$b")
@@ -96,5 +88,4 @@ out=$(IPCFAULT_CC=/nonexistent/cc "$wcc" -c "$tmp/p.c" 2>&1); rc=$?
 [ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && ok || bad "missing compiler: rc $rc: $out"
 out=$(IPCFAULT_RT=/nonexistent/librt.a "$wcc" -o "$tmp/x" "$tmp/p.c" 2>&1); rc=$?
 [ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && ok || bad "missing runtime: rc $rc: $out"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

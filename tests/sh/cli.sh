@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
 # Command-line behaviour: exit codes, one-line errors, JSON, replay.
-set -u
-cli=$1
-pass=0 fail=0
+. "$(dirname "$0")/../lib/sh.sh"
 t() { local want=$1; shift; local out; out=$(timeout 20 "$cli" "$@" 2>&1); local rc=$?
-  if [ $rc -eq "$want" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: ipcfault $* exited $rc, want $want"; echo "$out" | head -5; fi; }
-one_line() { local out; out=$(timeout 20 "$cli" "$@" 2>&1 >/dev/null); local rc=$?
-  if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [ -n "$out" ]; then pass=$((pass+1));
-  else fail=$((fail+1)); echo "FAIL: ipcfault $* should print one line and exit 2 (rc $rc): $out"; fi; }
+  if [ $rc -eq "$want" ]; then ok; else bad "ipcfault $* exited $rc, want $want"; echo "$out" | head -5; fi; }
 t 0 --help
 t 0 list
 t 0 list --verbose
@@ -32,11 +27,10 @@ t 0 explore shm/condvar --runs 200 --mode chaos
 # JSON: one object, fields present; the schedule replays to the same verdict.
 js=$("$cli" explore shm/no-check --strategy random --seed 3 --json)
 sched=$(printf '%s' "$js" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["verdict"]=="bug" and d["kind"]=="empty-as-data" and d["executions"]>=1 and "executions_per_second" in d; print(d["schedule"])') \
-  && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: explore --json: $js"; }
+  && ok || bad "explore --json: $js"
 t 1 replay shm/no-check --schedule "$sched"
 out=$("$cli" replay shm/no-check --schedule "$sched" --trace)
-printf '%s' "$out" | grep -q "| consumer" && printf '%s' "$out" | grep -q "load slot\[" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: --trace swimlane missing"; }
+printf '%s' "$out" | grep -q "| consumer" && printf '%s' "$out" | grep -q "load slot\[" && ok || bad "--trace swimlane missing"
 # a schedule of one scenario refused by another
 one_line replay shm/off-by-one --schedule "$sched"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

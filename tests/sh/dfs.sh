@@ -2,13 +2,7 @@
 # explore --strategy dfs through the command line: the exhaustive verdict and
 # its JSON, a bug with its depth and a replay line that reproduces it, a
 # truncated search never called exhaustive, bad usage exits 2.
-set -u
-cli=$1
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/sh.sh"
 
 "$cli" explore shm/continue-atomic --strategy dfs >"$tmp/ok" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -Eq "^ok: shm/continue-atomic, exhaustive: every schedule up to 2 preemptions and 1 fault explored \([0-9,]+ schedules, [0-9,]+ pruned as equivalent\), nothing found" "$tmp/ok" \
@@ -44,5 +38,4 @@ done
 "$cli" run shm/continue-atomic --strategy dfs >"$tmp/u" 2>&1
 [ $? -eq 2 ] && ok "refused: run --strategy dfs" || bad "run --strategy dfs accepted"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

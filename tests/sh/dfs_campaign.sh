@@ -4,16 +4,11 @@
 # splits the search tree so that the shards' schedules add up to the
 # unsharded search's exactly, and merge calls the cell exhaustive only when
 # every shard was; a truncated search is never called exhaustive.
-set -u
-cli=$1
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/sh.sh"
 sc=shm/continue-atomic
 sched() { awk -F'\t' -v s="$2" '$1=="dfs" && $2==s {print $5}' "$1/results.tsv"; }
-field() { awk -F'\t' -v s="$2" -v k="$3" '$1=="dfs" && $2==s {print $k}' "$1/results.tsv"; }
+dfs_field() {  # dfs_field RESULTS_DIR SCENARIO COLUMN: a column of its dfs record
+  awk -F'\t' -v s="$2" -v k="$3" '$1=="dfs" && $2==s {print $k}' "$1/results.tsv"; }
 
 "$cli" campaign $sc mq/empty-then-get --strategy dfs --budget 200000 -q --out "$tmp/full" --junit "$tmp/j.xml" >"$tmp/o" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -Eq "^ +dfs: exhaustive: every schedule up to 2 preemptions and 1 fault explored \([0-9,]+ schedules" "$tmp/o" \
@@ -23,7 +18,7 @@ grep -q "dfs: found at preemption bound 1 (depth 1)" "$tmp/o" && grep -q "ipcfau
 line=$(grep "ipcfault replay mq/empty-then-get" "$tmp/o" | head -1 | sed 's/^ *//')
 [ -n "$line" ] && timeout 60 bash -c "$line" >/dev/null 2>&1; [ $? -eq 1 ] && ok "its replay line reproduces the bug" || bad "replay: $line"
 total=$(sched "$tmp/full" $sc)
-[ -n "$total" ] && [ "$total" -gt 100 ] && [ "$(field "$tmp/full" $sc 9)" = 1 ] && ok "results.tsv: $total schedules, exhaustive" \
+[ -n "$total" ] && [ "$total" -gt 100 ] && [ "$(dfs_field "$tmp/full" $sc 9)" = 1 ] && ok "results.tsv: $total schedules, exhaustive" \
   || { bad "results.tsv dfs record"; cat "$tmp/full/results.tsv"; }
 grep -q "dfs: exhaustive: every schedule up to 2 preemptions" "$tmp/j.xml" && ok "JUnit carries the coverage" || bad "JUnit"
 python3 - "$tmp/full/results.json" "$total" <<'PY' && ok "JSON: dfs cells with exhaustive and schedules" || bad "JSON dfs"
@@ -42,7 +37,7 @@ for n in 2 5; do
     "$cli" campaign $sc --strategy dfs --budget 200000 -q --shard $i/$n --out "$tmp/s$n-$i" >"$tmp/so" 2>&1
     s=$(sched "$tmp/s$n-$i" $sc); s=${s:-0}
     sum=$((sum + s)); [ "$s" -gt 0 ] && nonempty=$((nonempty + 1))
-    [ "$(field "$tmp/s$n-$i" $sc 9)" = 1 ] || allexh=0
+    [ "$(dfs_field "$tmp/s$n-$i" $sc 9)" = 1 ] || allexh=0
     grep -q "shard $i/$n's subtrees" "$tmp/so" || allexh=0
     dirs+=("$tmp/s$n-$i")
   done
@@ -62,7 +57,7 @@ grep -q "dfs: not exhaustive: .*(3 of 5 shards merged)" "$tmp/mo" && ! grep -q "
 # a budget that truncates the search
 "$cli" campaign $sc --strategy dfs --budget 100 -q --out "$tmp/t" >"$tmp/to" 2>&1
 grep -Eq "dfs: not exhaustive: [0-9,]+ schedules explored of at least [0-9,]+" "$tmp/to" && ! grep -q "dfs: exhaustive" "$tmp/to" \
-  && [ "$(field "$tmp/t" $sc 9)" = 0 ] && ok "a truncated search is not exhaustive" || { bad "truncated"; cat "$tmp/to"; }
+  && [ "$(dfs_field "$tmp/t" $sc 9)" = 0 ] && ok "a truncated search is not exhaustive" || { bad "truncated"; cat "$tmp/to"; }
 
 "$cli" campaign mq/empty-then-get --strategy dfs --preemptions 0 -q --out "$tmp/p0" >"$tmp/po" 2>&1; rc=$?
 [ $rc -eq 1 ] && grep -Eq "dfs: exhaustive: every schedule up to 0 preemptions and 1 fault" "$tmp/po" \
@@ -76,5 +71,4 @@ mkdir -p "$tmp/bd" && cp "$tmp/bad.tsv" "$tmp/bd/results.tsv"
 "$cli" merge "$tmp/bd" >"$tmp/u" 2>&1
 [ $? -eq 2 ] && grep -q "dfs record without its dfs cell" "$tmp/u" && ok "merge refuses a dfs record without its cell" || { bad "bad dfs record"; cat "$tmp/u"; }
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -6,13 +6,7 @@
 #  - examples/tinypool: an unchanged pthread library (threads, detach, mutex,
 #    cond, rwlock, once, barrier, spinlock) under scenario mode by link-time
 #    interposition alone; its ctest tests come from ipcfault_add_scenarios.
-set -u
-src=${IPF_SRC:?}; build=${IPF_BUILD:?}
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/sh.sh"
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/log" 2>&1 && ok "cmake --install" || { bad "install"; cat "$tmp/log"; }
 libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt"); libdir=${libdir:-lib}
 for f in include/ipcfault/run.h $libdir/libipcfault.a $libdir/libipcfault_main.a $libdir/libipcfault_interpose.a \
@@ -90,5 +84,4 @@ if command -v pkg-config >/dev/null; then
   done
   [ -x "$tmp/inc/pool_test_bug" ] && [ -x "$tmp/inc/pool_test_fixed" ] && pool "$tmp/inc" "tinypool with -include ipcfault/pthread.h"
 fi
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -5,15 +5,8 @@
 # 1000 executions; the compile-time route works; bad input is one line and
 # exit 2. Skipped (77) when the preload library or the corpus is not built
 # (TSan builds).
-set -u
-cli=$1
-build=${IPF_BUILD:-$(dirname "$cli")}
-progs=$build/programs
-[ -f "$(dirname "$cli")/libipcfault_preload.so" ] && [ -d "$progs" ] || { echo "skipped: no preload library/corpus"; exit 77; }
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d[sys.argv[2]])' "$1" "$2" 2>/dev/null; }
+. "$(dirname "$0")/../lib/sh.sh"
+need_exec_corpus
 
 # The programs that fork are tests/sh/proc_exec.sh's (their verdicts need
 # the run to span processes, and some are the oracles' own: zombie,
@@ -41,9 +34,6 @@ printf '%s' "$out" | grep -q "ipf_mutex_lock(lock_b), held by t2:backward\|ipf_m
 out=$(IPCFAULT_PRELOAD=none timeout 300 "$cli" exec --runs 1000 -- "$progs/bank-compiletime" 2>&1); rc=$?
 [ $rc -eq 1 ] && printf '%s' "$out" | grep -q Assertion && ok || bad "compile-time route: rc $rc: $out"
 # a program outside the kit's reach is an error, not a verdict
-one_line() { local out; out=$(timeout 20 "$cli" "$@" 2>&1 >/dev/null); local rc=$?
-  if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [ -n "$out" ]; then ok;
-  else bad "ipcfault $* should print one line and exit 2 (rc $rc): $out"; fi; }
 one_line exec
 one_line exec --runs 5
 one_line exec --runs 5 --
@@ -58,5 +48,4 @@ IPCFAULT_PRELOAD=none one_line exec -- "$progs/bank-bug"
 # a plain exit status is the verdict: ok for true, bug for false
 timeout 60 "$cli" exec --runs 3 -- true >/dev/null 2>&1 && ok || bad "exec -- true is not ok"
 timeout 60 "$cli" exec --runs 3 -- false >/dev/null 2>&1; [ $? -eq 1 ] && ok || bad "exec -- false is not a bug"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -6,15 +6,8 @@
 # tests/test_dfs.c), a bug found at its depth whose schedule replays,
 # verdict lines and JSON as explore --strategy dfs prints them, bad input.
 # Skipped (77) without the preload library or the corpus (TSan builds).
-set -u
-cli=$1
-build=${IPF_BUILD:-$(dirname "$cli")}
-progs=$build/programs
-[ -f "$(dirname "$cli")/libipcfault_preload.so" ] && [ -d "$progs" ] || { echo "skipped: no preload library/corpus"; exit 77; }
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=d[sys.argv[2]]; print(str(v).lower() if isinstance(v,bool) else v)' "$1" "$2" 2>/dev/null; }
+. "$(dirname "$0")/../lib/sh.sh"
+need_exec_corpus
 fixed=$progs/dfs_count-fixed
 
 # plain bounded dfs (a bound that cuts: no reduction claim): 1, 5, 13
@@ -55,11 +48,7 @@ js=$(timeout 120 "$cli" exec --strategy dfs --json -- "$progs/abba-bug" 2>&1)
 out=$(timeout 120 "$cli" exec --strategy dfs --runs 3 -- "$fixed" 2>&1); rc=$?
 [ $rc -eq 0 ] && printf '%s' "$out" | grep -q "not exhaustive: [0-9]* schedules explored of at least" && ok || bad "budget: $out"
 # bad input: one line, exit 2
-one_line() { local out; out=$(timeout 20 "$cli" "$@" 2>&1 >/dev/null); local rc=$?
-  if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [ -n "$out" ]; then ok;
-  else bad "ipcfault $* should print one line and exit 2 (rc $rc): $out"; fi; }
 one_line exec --preemptions 1 -- "$fixed"
 one_line exec --strategy dfs --schedule 1:0:1:0 -- "$fixed"
 one_line exec --strategy dfs --max-faults x -- "$fixed"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

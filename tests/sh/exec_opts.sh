@@ -4,20 +4,12 @@
 # --show-output, --trace, --html; a --timeout hang's replay line, run as
 # printed, reports the same hang; --isolate --timeout fires on an
 # execution that took a decision.
-set -u
-cli=$1
-build=${IPF_BUILD:-$(dirname "$cli")}
-progs=$build/programs
-[ -f "$(dirname "$cli")/libipcfault_preload.so" ] && [ -d "$progs" ] || { echo "skipped: no preload library/corpus"; exit 77; }
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
+. "$(dirname "$0")/../lib/sh.sh"
+need_exec_corpus
 jf() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); exec("print("+sys.argv[2]+")")' "$1" "$2" 2>/dev/null; }
-one_line() { local want=$1; shift; local out; out=$(timeout 20 "$cli" "$@" 2>&1 >/dev/null); local rc=$?
+refused_with() { local want=$1; shift; local out; out=$(timeout 20 "$cli" "$@" 2>&1 >/dev/null); local rc=$?
   if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && printf '%s' "$out" | grep -q -- "$want"; then ok "refused: $*";
   else bad "ipcfault $*: want one line with '$want' and exit 2 (rc $rc): $out"; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/pipe.c" <<'EOC'
 #include <stdio.h>
 #include <unistd.h>
@@ -72,10 +64,10 @@ js=$("$cli" exec --runs 3 --json -- "$tmp/pipe" 2>/dev/null); rc=$?
 js=$("$cli" exec --runs 20 --json --fault 'ipf/sync/cond_wait=30%spurious' -- "$progs/bounded_buffer-fixed" 2>/dev/null); rc=$?
 [ $rc -eq 0 ] && [ "$(jf "$js" 'd["faults"]["ipf/sync/cond_wait"]["fired"] > 0')" = True ] && ok "cond_wait spurious fires under exec" || bad "cond_wait (rc $rc): $js"
 # sites exec cannot reach are refused, from --fault and from a plan file
-one_line "exec cannot fire ipf/mq/put" exec --fault 'ipf/mq/put=error(EIO)' -- "$tmp/pipe"
+refused_with "exec cannot fire ipf/mq/put" exec --fault 'ipf/mq/put=error(EIO)' -- "$tmp/pipe"
 printf 'ipf/pool/task = throw\n' > "$tmp/p.plan"
-one_line "exec cannot fire ipf/pool/task" exec --plan "$tmp/p.plan" -- "$tmp/pipe"
-one_line "unknown site" exec --fault 'nosuch=eof' -- "$tmp/pipe"
+refused_with "exec cannot fire ipf/pool/task" exec --plan "$tmp/p.plan" -- "$tmp/pipe"
+refused_with "unknown site" exec --fault 'nosuch=eof' -- "$tmp/pipe"
 
 # --ok-exit: a program whose normal status is not 0
 "$cli" exec --runs 20 -- "$tmp/count" >/dev/null 2>&1; [ $? -eq 1 ] && ok "status 3 is a bug by default" || bad "status 3 without --ok-exit"
@@ -111,5 +103,4 @@ out=$(timeout 60 "$cli" run selftest/wall-hang --isolate --timeout 2 --seed 2 2>
 line=$(printf '%s\n' "$out" | grep -A1 '^Replay it' | tail -1 | sed 's/^  //')
 r=$(timeout 60 bash -c "$line" 2>&1); rc=$?
 [ $rc -eq 1 ] && printf '%s' "$r" | grep -q "hang" && ok "isolated hang: the replay line reports the hang" || bad "isolated hang replay (rc $rc): $line: $r"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

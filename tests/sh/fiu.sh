@@ -4,31 +4,25 @@
 # without the enable). Also: the control FIFOs exist only with --fiu-ctrl
 # (or IPCFAULT_FIU_CTRL=1), are private (0600), and are gone when the
 # process exits on Ctrl-C. Usage: fiu.sh PATH/TO/ipcfault
-set -u
-cli=$1
-command -v fiu-ctrl >/dev/null || { echo "skip: fiu-ctrl not installed (ci/install-deps)"; exit 77; }
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-dir=$(mktemp -d) || exit 2
-export TMPDIR=$dir               # where --fiu-ctrl creates its FIFOs and fiu-ctrl looks
+. "$(dirname "$0")/../lib/sh.sh"
+command -v fiu-ctrl >/dev/null || skip "fiu-ctrl not installed (ci/install-deps)"
+export TMPDIR=$tmp               # where --fiu-ctrl creates its FIFOs and fiu-ctrl looks
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$dir"; }
-trap cleanup EXIT
+cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done; }
 
 # explore_bg NAME [VAR=value ...] [-- extra args]: a long explore in the background; sets $pid
 explore_bg() {
   local name=$1; shift
   local envs=() ; while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
   [ "${1:-}" = "--" ] && shift
-  env "${envs[@]}" "$cli" explore shm/condvar --runs 1000000000 --json "$@" >"$dir/$name.json" 2>"$dir/$name.err" &
+  env "${envs[@]}" "$cli" explore shm/condvar --runs 1000000000 --json "$@" >"$tmp/$name.json" 2>"$tmp/$name.err" &
   pid=$!
   pids+=("$pid")
 }
 # wait_fifo PID: until its control FIFOs exist (set up before the first execution)
 wait_fifo() {
   for _ in $(seq 400); do
-    [ -p "$dir/fiu-ctrl-$1.in" ] && [ -p "$dir/fiu-ctrl-$1.out" ] && return 0
+    [ -p "$tmp/fiu-ctrl-$1.in" ] && [ -p "$tmp/fiu-ctrl-$1.out" ] && return 0
     kill -0 "$1" 2>/dev/null || return 1
     sleep 0.05
   done
@@ -39,27 +33,27 @@ stop() {
   kill -INT "$1"
   wait "$1"
   local rc=$?
-  [ $rc -eq 0 ] && ok || bad "$2: exit $rc after SIGINT: $(cat "$dir/$2.err")"
+  [ $rc -eq 0 ] && ok || bad "$2: exit $rc after SIGINT: $(cat "$tmp/$2.err")"
 }
 # fired NAME SITE: faults fired at SITE over the whole exploration
 fired() {
   python3 -c '
 import json,sys; d=json.load(open(sys.argv[1]))
 assert d["interrupted"] is True and d["verdict"]=="ok", d
-print(d["faults"].get(sys.argv[2], {}).get("fired", 0))' "$dir/$1.json" "$2"
+print(d["faults"].get(sys.argv[2], {}).get("fired", 0))' "$tmp/$1.json" "$2"
 }
 
 # 1. fiu-ctrl enables ipf/sync/cond_wait (failnum 1: the site's spurious wakeup)
 explore_bg enabled -- --fiu-ctrl
-wait_fifo "$pid" && ok || bad "no control FIFO with --fiu-ctrl: $(cat "$dir/enabled.err")"
-mode=$(stat -c %a "$dir/fiu-ctrl-$pid.in" 2>/dev/null)
+wait_fifo "$pid" && ok || bad "no control FIFO with --fiu-ctrl: $(cat "$tmp/enabled.err")"
+mode=$(stat -c %a "$tmp/fiu-ctrl-$pid.in" 2>/dev/null)
 [ "$mode" = 600 ] && ok || bad "control FIFO mode $mode, want 600"
 out=$(fiu-ctrl -c 'enable name=ipf/sync/cond_wait' "$pid" 2>&1)
 [ -z "$out" ] && ok || bad "fiu-ctrl enable: $out"
 sleep 1                               # thousands of executions, each waits 3-5 times
 stop "$pid" enabled
 n=$(fired enabled ipf/sync/cond_wait) && [ "$n" -gt 0 ] && ok || bad "enabled over fiu-ctrl, but fired ${n:-?} times"
-[ ! -e "$dir/fiu-ctrl-$pid.in" ] && [ ! -e "$dir/fiu-ctrl-$pid.out" ] && ok || bad "control FIFOs left behind: $(ls "$dir")"
+[ ! -e "$tmp/fiu-ctrl-$pid.in" ] && [ ! -e "$tmp/fiu-ctrl-$pid.out" ] && ok || bad "control FIFOs left behind: $(ls "$tmp")"
 
 # 2. the same process without an enable: nothing fires (the counts above are fiu-ctrl's doing)
 explore_bg control -- --fiu-ctrl
@@ -83,7 +77,7 @@ n=$(fired glob ipf/sync/cond_wait) && [ "$n" -gt 0 ] && ok || bad "glob enable f
 # 4. without --fiu-ctrl no FIFO is created, and fiu-ctrl cannot reach the process
 explore_bg closed
 sleep 0.3
-ls "$dir" | grep -q "fiu-ctrl-$pid" && bad "FIFO created without --fiu-ctrl" || ok
+ls "$tmp" | grep -q "fiu-ctrl-$pid" && bad "FIFO created without --fiu-ctrl" || ok
 out=$(fiu-ctrl -c 'enable name=ipf/sync/cond_wait' "$pid" 2>&1)
 printf '%s' "$out" | grep -q "unknown pid" && ok || bad "fiu-ctrl reached a process without --fiu-ctrl: $out"
 stop "$pid" closed
@@ -91,7 +85,7 @@ n=$(fired closed ipf/sync/cond_wait) && [ "$n" -eq 0 ] && ok || bad "fired ${n:-
 
 # 5. an ordinary exit removes the FIFOs too (libfiu's atexit)
 "$cli" run shm/condvar --fiu-ctrl --max-steps 100000 >/dev/null 2>&1; rc=$?
-[ $rc -eq 0 ] && [ -z "$(ls "$dir" | grep fiu-ctrl)" ] && ok || bad "run --fiu-ctrl: rc $rc, left: $(ls "$dir")"
+[ $rc -eq 0 ] && [ -z "$(ls "$tmp" | grep fiu-ctrl)" ] && ok || bad "run --fiu-ctrl: rc $rc, left: $(ls "$tmp")"
 
 # 6. the bridge is opt-in: a failpoint libfiu enables from the start (fiu-run)
 #    fires only with --fiu or IPCFAULT_FIU=1
@@ -106,5 +100,4 @@ if command -v fiu-run >/dev/null && fiu-run -x "$cli" list >/dev/null 2>&1; then
   [ -n "$n" ] && [ "$n" -gt 0 ] && ok || bad "--fiu: ipf/io/read never fired"
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

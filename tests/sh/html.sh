@@ -2,15 +2,9 @@
 # replay --html: the page renders in a real browser (headless Chromium) with
 # no JavaScript error and a non-empty drawing. A deliberately broken copy of
 # the page must be caught, so the check can fail.
-set -u
-cli=$1
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
+. "$(dirname "$0")/../lib/sh.sh"
 chrome=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$chrome" ] || { echo "chromium missing (ci/install-deps installs it)"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+[ -n "$chrome" ] || skip "chromium missing (ci/install-deps installs it)"
 # The flags a sandbox without network needs (no background connections).
 render() {  # $1 = page; prints the DOM; browser log in $tmp/log
   timeout 90 "$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
@@ -49,5 +43,4 @@ n=$(rendered "$tmp/broken.html")
 # bad input
 e=$("$cli" explore shm/no-check --html "$tmp/x.html" 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && ok "--html outside replay exits 2" || bad "--html on explore: $rc $e"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -4,15 +4,9 @@
 # itself (bin/ -> CMAKE_INSTALL_LIBDIR), also after the whole prefix has
 # moved; IPCFAULT_PRELOAD still overrides; no file of the CMake package or
 # the pkg-config files names the build tree, the prefix or libfiu's path.
-set -u
-cli=${1:?usage: install.sh CLI}; build=${IPF_BUILD:?}
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/sh.sh"
 prog="$build/programs/abba-bug"
-[ -x "$prog" ] || { echo "skipped: $prog not built"; exit 77; }
+[ -x "$prog" ] || skip "$prog not built"
 cmake --install "$build" --prefix "$tmp/p1" >"$tmp/log" 2>&1 && ok "cmake --install" || { bad "install"; cat "$tmp/log"; }
 libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt"); libdir=${libdir:-lib}
 [ -e "$tmp/p1/$libdir/libipcfault_preload.so" ] || bad "no preload library in $libdir"
@@ -47,5 +41,4 @@ if command -v pkg-config >/dev/null; then
   case "$l" in *"-L$tmp/moved/$libdir"*-lipcfault_main*-lipcfault*-lfiu*) ok "pkg-config follows the moved prefix";;
     *) bad "pkg-config --libs ipcfault-main: $l";; esac
 fi
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -6,17 +6,10 @@
 # the machine, so an entry counts as ours only when it appeared during the
 # test and names a process (ipcfault-PID-...) that is gone.
 # Usage: leaks.sh PATH/TO/ipcfault
-set -u
-cli=$1
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
-top=$(mktemp -d) || exit 2
-trap 'rm -rf "$top"' EXIT
-export TMPDIR=$top/tmp
+. "$(dirname "$0")/../lib/sh.sh"
+export TMPDIR=$tmp/tmp
 mkdir "$TMPDIR"
-snap() { ls /dev/shm /dev/mqueue 2>/dev/null | grep '^ipcfault' | sort; }
-snap >"$top/before"
+ipc_entries >"$tmp/before"
 
 # The kit's processes still running with our TMPDIR (orphaned cells, say).
 clireal=$(readlink -f "$cli")
@@ -35,12 +28,8 @@ check() {
   local left
   left=$(find "$TMPDIR" -mindepth 1 | head -5)
   [ -z "$left" ] && ok "$1: nothing left in TMPDIR" || { bad "$1: left in TMPDIR:"; echo "$left"; rm -rf "${TMPDIR:?}"/*; }
-  local new=""
-  for n in $(comm -13 "$top/before" <(snap)); do
-    pid=$(echo "$n" | grep -o '^ipcfault-\(mq-\)\?[0-9]*' | grep -o '[0-9]*$')
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && continue     # someone else's live process
-    new="$new $n"
-  done
+  local new
+  new=$(ipc_left_since "$tmp/before")
   [ -z "$new" ] && ok "$1: nothing left in /dev/shm or /dev/mqueue" || bad "$1: left:$new"
 }
 # interrupt SIG SECONDS CMD...: run CMD, send SIG after SECONDS.
@@ -54,15 +43,15 @@ interrupt() {
 }
 
 # 1. the whole catalog (every family: FIFOs, sockets, shm, POSIX queues, forks)
-timeout 900 "$cli" campaign --budget 40 --watchdog 5 --out "$top/res" -q >"$top/out" 2>&1
+timeout 900 "$cli" campaign --budget 40 --watchdog 5 --out "$tmp/res" -q >"$tmp/out" 2>&1
 rc=$?
-[ $rc -le 1 ] && ok "catalog campaign ran (exit $rc)" || { bad "catalog campaign exit $rc"; tail -5 "$top/out"; }
+[ $rc -le 1 ] && ok "catalog campaign ran (exit $rc)" || { bad "catalog campaign exit $rc"; tail -5 "$tmp/out"; }
 check "catalog campaign"
 
 # 2. the same, interrupted by SIGINT while cells run
-interrupt INT 3 timeout 900 "$cli" campaign 'fifo/*' 'uds/*' 'mq/*' --budget 100000 --watchdog 5 --out "$top/res2" -q
+interrupt INT 3 timeout 900 "$cli" campaign 'fifo/*' 'uds/*' 'mq/*' --budget 100000 --watchdog 5 --out "$tmp/res2" -q
 check "campaign interrupted by SIGINT"
-interrupt TERM 3 timeout 900 "$cli" campaign 'fifo/*' 'uds/*' --budget 100000 --watchdog 5 --out "$top/res3" -q
+interrupt TERM 3 timeout 900 "$cli" campaign 'fifo/*' 'uds/*' --budget 100000 --watchdog 5 --out "$tmp/res3" -q
 check "campaign interrupted by SIGTERM"
 
 # 3. explore: abandoned (deadlocked) executions, and a run stopped by SIGINT
@@ -80,15 +69,14 @@ interrupt INT 2 "$cli" sweep uds/framed --max-n 100000
 check "sweep interrupted by SIGINT"
 
 # 5. exec of a real program
-prog=$(dirname "$cli")/programs/lost_wakeup-bug
+prog=$progs/lost_wakeup-bug
 if [ -x "$prog" ]; then
   "$cli" exec --runs 50 -- "$prog" >/dev/null 2>&1
   check "exec"
   # (SIGTERM: a background job of a non-interactive shell ignores SIGINT,
   # and exec, which installs no handler, keeps that disposition)
-  interrupt TERM 2 "$cli" exec --runs 100000000 -- "$(dirname "$cli")/programs/lost_wakeup-fixed"
+  interrupt TERM 2 "$cli" exec --runs 100000000 -- "$progs/lost_wakeup-fixed"
   check "exec interrupted by SIGTERM"
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -2,17 +2,7 @@
 # Option parsing (issue 12 item 10): getopt_long conventions on every
 # command (--opt=value, unique abbreviations, '--'), each command's own
 # --help, --version, and one line + exit 2 for anything bad.
-set -u
-cli=$1
-src=${IPF_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-pass=0 fail=0
-ok()  { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-one_line() { local out; out=$(timeout 20 "$cli" "$@" 2>&1 >/dev/null); local rc=$?
-  if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [ -n "$out" ]; then ok;
-  else bad "ipcfault $* should print one line and exit 2 (rc $rc): $out"; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/sh.sh"
 
 # --version: the CMake project version
 want=$(sed -n 's/^project(ipcfault VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
@@ -62,5 +52,4 @@ one_line merge --bogus
 one_line exec --ok-exit 300 -- true
 one_line exec --trace=1 -- true
 one_line exec --s 3 -- true                          # --seed, --schedule, --strategy, --show-output
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

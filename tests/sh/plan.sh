@@ -3,14 +3,7 @@
 # --fault options are refused with file:line:col and exit 2; --fault and
 # --plan none take effect; replay needs the plan it was recorded under;
 # sweep prints its table and JSON. Usage: plan.sh PATH/TO/ipcfault
-set -u
-cli=$1
-src=${IPF_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-tmp=$(mktemp -d) || exit 2
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/sh.sh"
 
 # --- every shipped plan loads and runs
 for f in "$src"/faults/*.plan; do
@@ -33,23 +26,23 @@ refuse $'ipf/io/read = short(-1)\n' "$p:1:21: expected a byte count of at least 
 refuse $'ipf/io/write = eof\nipf/uds/recv = 150%eof\n' "$p:2:16: probability 150% is over 100%: expected 0 to 100"
 refuse $'ipf/io/read = 2off\n' "$p:1:16: expected '%' (probability) or '*' (count) after the number 2, got 'off'"
 
-one_line() {  # one_line WANT_PREFIX args...: exit 2, one line on stderr starting with WANT_PREFIX
+refused_starting() {  # refused_starting WANT_PREFIX args...: exit 2, one line on stderr starting with WANT_PREFIX
   local want=$1; shift
   local err rc
   err=$(timeout 20 "$cli" "$@" 2>&1 >/dev/null); rc=$?
   if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [ "${err#"$want"}" != "$err" ]; then ok
   else bad "ipcfault $*: rc $rc, stderr [$err], want one line starting [$want]"; fi
 }
-one_line "--fault:1:17: unknown action 'bogus'" run shm/condvar --fault 'ipf/io/read = 1*bogus'
-one_line "--fault:1:1: unknown site 'nosuch'" explore shm/condvar --fault 'nosuch=eof'
-one_line "--fault:1:20: ipf/sync/cond_wait cannot carry out eof" replay shm/condvar --fault 'ipf/sync/cond_wait=eof' --schedule 1:00000000:1:
-one_line "ipcfault: --plan $tmp/nosuch.plan: No such file or directory" run shm/condvar --plan "$tmp/nosuch.plan"
-one_line "ipcfault: --plan needs" run shm/condvar --plan
-one_line "ipcfault: sweep injects its own fault" sweep shm/condvar --plan none
-one_line "ipcfault: --site goes with sweep" run shm/condvar --site 'ipf/*'
-one_line "ipcfault: --site 'ipf/nothing*' matches no fault site" sweep shm/condvar --site 'ipf/nothing*'
-one_line "ipcfault: --action 'eof' at ipf/sync/cond_wait" sweep shm/condvar --site ipf/sync/cond_wait --action eof
-one_line "ipcfault: unknown scenario" sweep no/such
+refused_starting "--fault:1:17: unknown action 'bogus'" run shm/condvar --fault 'ipf/io/read = 1*bogus'
+refused_starting "--fault:1:1: unknown site 'nosuch'" explore shm/condvar --fault 'nosuch=eof'
+refused_starting "--fault:1:20: ipf/sync/cond_wait cannot carry out eof" replay shm/condvar --fault 'ipf/sync/cond_wait=eof' --schedule 1:00000000:1:
+refused_starting "ipcfault: --plan $tmp/nosuch.plan: No such file or directory" run shm/condvar --plan "$tmp/nosuch.plan"
+refused_starting "ipcfault: --plan needs" run shm/condvar --plan
+refused_starting "ipcfault: sweep injects its own fault" sweep shm/condvar --plan none
+refused_starting "ipcfault: --site goes with sweep" run shm/condvar --site 'ipf/*'
+refused_starting "ipcfault: --site 'ipf/nothing*' matches no fault site" sweep shm/condvar --site 'ipf/nothing*'
+refused_starting "ipcfault: --action 'eof' at ipf/sync/cond_wait" sweep shm/condvar --site ipf/sync/cond_wait --action eof
+refused_starting "ipcfault: unknown scenario" sweep no/such
 
 # --- --fault takes effect, --plan none removes faults
 js=$(timeout 20 "$cli" run shm/condvar --fault 'ipf/sync/cond_wait=spurious' --json)
@@ -72,8 +65,8 @@ js2=$(timeout 20 "$cli" replay shm/condvar --fault "$F" --schedule "$sched" --js
 printf '%s' "$js2" | python3 -c '
 import json,sys; d=json.load(sys.stdin)
 assert d["verdict"]=="ok" and d["schedule"]==sys.argv[1], d' "$sched" && ok || bad "replay with the plan: $js2"
-one_line "ipcfault: this schedule was recorded for another scenario (or another fault plan)" replay shm/condvar --schedule "$sched"
-one_line "ipcfault: shm/condvar: this schedule was recorded for another scenario (or another fault plan)" \
+refused_starting "ipcfault: this schedule was recorded for another scenario (or another fault plan)" replay shm/condvar --schedule "$sched"
+refused_starting "ipcfault: shm/condvar: this schedule was recorded for another scenario (or another fault plan)" \
   replay shm/condvar --fault 'ipf/sync/cond_wait=51%spurious->delay(2)' --schedule "$sched"
 
 # --- sweep: table, JSON, exit codes
@@ -101,5 +94,4 @@ else
   echo "skip: mq/if-not-while not in the catalog yet (sweep exit 1 untested)"
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -20,24 +20,15 @@
 # the preload library) the second part is skipped: exit 77 after the first.
 # Skipped (77) as well without the preload library or the corpus (TSan
 # builds).
-set -u
-cli=$1
-build=${IPF_BUILD:-$(dirname "$cli")}
-progs=$(readlink -f "$build/programs")
+. "$(dirname "$0")/../lib/sh.sh"
+progs=$(readlink -f "$progs")
 helper=$(readlink -f "$build/ipcfault_proc_helper")
-lib=$(dirname "$cli")/libipcfault_preload.so
-[ -f "$lib" ] && [ -x "$progs/pipe_wait_drain-bug" ] && [ -x "$helper" ] || { echo "skipped: no preload library/corpus"; exit 77; }
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=d[sys.argv[2]]; print(str(v).lower() if isinstance(v,bool) else v)' "$1" "$2" 2>/dev/null; }
+need_exec_corpus pipe_wait_drain-bug
+[ -x "$helper" ] || skip "no preload library/corpus"
 
-top=$(mktemp -d) || exit 2
-trap 'rm -rf "$top"' EXIT
-export TMPDIR=$top/tmp
+export TMPDIR=$tmp/tmp
 mkdir "$TMPDIR"
-snap() { ls /dev/shm /dev/mqueue 2>/dev/null | grep '^ipcfault' | sort; }
-snap >"$top/before"
+ipc_entries >"$tmp/before"
 
 # Processes of these programs still there: running ones by their
 # executable (the forkserver, executions and their children), zombies by
@@ -61,7 +52,7 @@ run() { timeout 300 "$cli" exec "$@" 2>/dev/null; }
 
 # ---- 1. no run needed ---------------------------------------------------------
 for m in spawn execfail exec pollexec kill waitid wait4; do
-  out=$(LD_PRELOAD=$lib timeout 60 "$helper" $m 2>&1); rc=$?
+  out=$(LD_PRELOAD=$preload timeout 60 "$helper" $m 2>&1); rc=$?
   [ $rc -eq 0 ] && ok || bad "with the preload library, outside ipcfault, $m: rc $rc: $out"
 done
 out=$(timeout 300 "$cli" exec --runs 30 -- "$helper" spawn 2>&1); rc=$?
@@ -69,7 +60,7 @@ out=$(timeout 300 "$cli" exec --runs 30 -- "$helper" spawn 2>&1); rc=$?
 no_strays "exec spawn"
 
 # ---- 2. the run spans processes ----------------------------------------------
-if ! grep -qa 'process-alive' "$lib"; then
+if ! grep -qa 'process-alive' "$preload"; then
   echo "$pass passed, $fail failed"
   [ $fail -eq 0 ] || exit 1
   echo "skipped: the scheduler does not span processes yet (issue 13's core)"
@@ -153,12 +144,6 @@ no_strays "proc_helper orphans"
 # ---- 3. nothing left behind --------------------------------------------------
 left=$(find "$TMPDIR" -mindepth 1 | head -5)
 [ -z "$left" ] && ok || bad "left in TMPDIR: $left"
-new=""
-for n in $(comm -13 "$top/before" <(snap)); do
-  pid=$(echo "$n" | grep -o '^ipcfault-\(mq-\)\?[0-9]*' | grep -o '[0-9]*$')
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && continue     # someone else's live process
-  new="$new $n"
-done
+new=$(ipc_left_since "$tmp/before")
 [ -z "$new" ] && ok || bad "left in /dev/shm or /dev/mqueue:$new"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

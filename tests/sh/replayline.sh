@@ -4,15 +4,8 @@
 # text, --json, campaign findings/JSON/JUnit, the HTML page, and the
 # Criterion helpers' failure messages; each line is run here exactly as
 # printed and reproduces the bug.
-set -u
-cli=$1
-src=${IPF_SRC:?}; build=${IPF_BUILD:?}
-command -v pkg-config >/dev/null || { echo "skipped: no pkg-config"; exit 77; }
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok    $*"; }
-bad() { fail=$((fail+1)); echo "FAIL  $*"; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/sh.sh"
+command -v pkg-config >/dev/null || skip "no pkg-config"
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/log" 2>&1 || { echo "skipped: install failed"; tail -5 "$tmp/log"; exit 77; }
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
 flags=$(sed -n 's/^CMAKE_C_FLAGS:STRING=//p' "$build/CMakeCache.txt")
@@ -20,7 +13,7 @@ cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt"); cc=${cc:-
 mkdir -p "$tmp/bin"
 user="$tmp/bin/my-tests"
 $cc $flags -std=gnu11 "$src/examples/userqueue/userqueue.c" $(pkg-config --cflags --libs --static ipcfault-main) -o "$user" 2>"$tmp/log" \
-  || { bad "build the user binary"; cat "$tmp/log"; echo "$pass passed, $fail failed"; exit 1; }
+  || { bad "build the user binary"; cat "$tmp/log"; finish; }
 sc=userqueue/racy-count
 
 # run a printed line exactly as printed (in a fresh shell, from another directory)
@@ -81,5 +74,4 @@ EOC
     bad "criterion test build"; cat "$tmp/log"
   fi
 fi
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -9,15 +9,8 @@
 # was; every bug replays 20/20 where exactly replayable, and an execution
 # that is not says so in text and JSON. Skipped (77) without the preload
 # library or the corpus (TSan builds).
-set -u
-cli=$1
-build=${IPF_BUILD:-$(dirname "$cli")}
-progs=$build/programs
-[ -f "$(dirname "$cli")/libipcfault_preload.so" ] && [ -x "$progs/spin_flag-fixed" ] || { echo "skipped: no preload library/corpus"; exit 77; }
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=d[sys.argv[2]]; print(str(v).lower() if isinstance(v,bool) else v)' "$1" "$2" 2>/dev/null; }
+. "$(dirname "$0")/../lib/sh.sh"
+need_exec_corpus spin_flag-fixed
 run() { timeout 300 "$cli" exec "$@" 2>/dev/null; }
 
 clean() {   # clean PROG RUNS [ARGS]: no bug under pct, random and rr
@@ -93,5 +86,4 @@ out=$(IPCFAULT_STALL_MS=0 timeout 60 "$cli" exec --strategy rr --seed 7 --runs 1
 if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "(--timeout)" && printf '%s' "$out" | grep -q "t1:partner: running, at wait_plain" &&
    printf '%s' "$out" | grep -q "  main: "; then ok; else bad "--timeout hang report (rc $rc): $out"; fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
