@@ -46,6 +46,7 @@
 #include "ipcfault/fault.h"
 #include "ipcfault/io.h"
 #include "ipcfault/run.h"
+#include "../sched/internal.h"
 
 #define EXIT_BUG 1
 #define EXIT_USAGE 2
@@ -104,30 +105,12 @@ static char fiu_fifo[2][4200];      /* libfiu's control FIFOs, removed on a sign
 /* Our children (campaign cells, --isolate children), killed and reaped
  * before the private directories go, so that none is left half-way through
  * an execution, or makes a new directory once they are gone. */
-static void kill_children(void) {
-  DIR *d = opendir("/proc");
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    char p[300], b[512];
-    snprintf(p, sizeof p, "/proc/%s/stat", e->d_name);
-    FILE *f = fopen(p, "r");
-    if (!f) continue;
-    size_t n = fread(b, 1, sizeof b - 1, f);
-    fclose(f);
-    b[n] = 0;
-    const char *r = strrchr(b, ')');
-    int ppid = 0;
-    char st;
-    if (r && sscanf(r + 1, " %c %d", &st, &ppid) == 2 && ppid == (int)getpid()) {
-      pid_t c = (pid_t)atoi(e->d_name);
-      kill(c, SIGKILL);
-      waitpid(c, NULL, 0);
-    }
-  }
-  closedir(d);
+static void kill_child(pid_t pid, void *arg) {
+  (void)arg;
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
 }
+static void kill_children(void) { ipf__proc_children(kill_child, NULL); }
 
 static sem_t signal_thread_ready;
 

@@ -211,13 +211,7 @@ static int holders(const struct stat *st, int acc, char *out, size_t cap) {
       struct stat fs;
       snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
       if (stat(path, &fs) < 0 || fs.st_ino != st->st_ino || fs.st_dev != st->st_dev) continue;
-      snprintf(path, sizeof path, "/proc/%d/fdinfo/%s", (int)pids[i], e->d_name);
-      int fd = open(path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;
-      ssize_t k = read(fd, info, sizeof info - 1);
-      close(fd);
-      if (k <= 0) continue;
-      info[k] = 0;
+      if (ipf__proc_read(info, sizeof info, "/proc/%d/fdinfo/%s", (int)pids[i], e->d_name) < 0) continue;
       const char *fl = strstr(info, "flags:");
       if (!fl) continue;
       long flags = strtol(fl + 6, NULL, 8);

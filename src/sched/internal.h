@@ -96,6 +96,18 @@ enum { IPF_SHK_FAULT, IPF_SHK_FIFO, IPF_SHK_TMP };
 void *ipf__shared_get(int key, size_t bytes, int *created);
 /* Whether the current (or last) controlled run has more than one process. */
 int ipf__multiproc(void);
+/* /proc (src/sched/procfs.c). ipf__proc_read: the small file at the
+ * printf-style path ("/proc/%d/stat", pid) into buf, NUL-terminated; its
+ * length, or -1 when it cannot be read or is empty. ipf__stat_field: where
+ * field `field` (numbered as in proc(5): 3 state, 4 ppid, 52 exit_code)
+ * starts in a /proc/PID/stat line, or NULL (a line cut short).
+ * ipf__proc_children: fn(pid, arg) for each process whose parent is this
+ * one now (orphans reparented to a subreaper included), as /proc lists
+ * them; fn may kill and reap its pid. */
+#include <sys/types.h>
+ssize_t ipf__proc_read(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *ipf__stat_field(const char *stat, int field);
+void ipf__proc_children(void (*fn)(pid_t pid, void *arg), void *arg);
 
 /* ---- the stall watchdog (src/sched/watchdog.c) ------------------------------
  * The controller waits for the run's end with ipf__wd_wait, which wakes

@@ -1873,40 +1873,21 @@ static void *chaos_main(void *p) {
   return NULL;
 }
 
+/* A child of ours reaped, killed first when it still runs; one no longer
+ * our child (reaped by the program) is left alone. */
+static void chaos_reap(pid_t pid, void *arg) {
+  (void)arg;
+  int st;
+  if (waitpid(pid, &st, WNOHANG) == 0) { kill(pid, SIGKILL); while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {} }
+}
 /* After a chaos execution: its children still running are killed (their
  * parent gave up on them: a hang), then every child of this process that the
  * run's processes left behind (orphans reparented to this subreaper) is
- * reaped. A pid no longer our child (reaped by the program) is left alone. */
+ * reaped. */
 static void chaos_procs_end(void) {
-  for (int i = 0; i < nchaos_pids; i++) {
-    int st;
-    pid_t r = waitpid(chaos_pids[i], &st, WNOHANG);
-    if (r == 0) { kill(chaos_pids[i], SIGKILL); while (waitpid(chaos_pids[i], &st, 0) < 0 && errno == EINTR) {} }
-  }
-  if (nchaos_pids && subreaper_set) {
-    /* orphans of theirs: children of ours now, found in /proc */
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-      if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-      char path[300], buf[512];
-      snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-      int fd = open(path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;
-      ssize_t n = read(fd, buf, sizeof buf - 1);
-      close(fd);
-      if (n <= 0) continue;
-      buf[n] = 0;
-      char *q = strrchr(buf, ')');
-      int ppid = 0;
-      if (q && sscanf(q + 2, "%*c %d", &ppid) == 1 && ppid == getpid()) {
-        pid_t pid = (pid_t)atoi(e->d_name);
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == 0) { kill(pid, SIGKILL); while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {} }
-      }
-    }
-    if (d) closedir(d);
-  }
+  for (int i = 0; i < nchaos_pids; i++) chaos_reap(chaos_pids[i], NULL);
+  /* orphans of theirs: children of ours now, found in /proc */
+  if (nchaos_pids && subreaper_set) ipf__proc_children(chaos_reap, NULL);
   nchaos_pids = 0;
 }
 
@@ -2062,25 +2043,15 @@ static char proc_stat(pid_t pid, int *code) {
   return st;
 }
 static char proc_stat_(pid_t pid, int *code) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  char *q = strrchr(buf, ')');
-  if (!q || q[1] != ' ') return 0;
-  char st = q[2];
+  char buf[1024];
+  if (ipf__proc_read(buf, sizeof buf, "/proc/%d/stat", (int)pid) < 0) return 0;
+  const char *st = ipf__stat_field(buf, 3);
+  if (!st) return 0;
   if (code) {
-    /* fields after the name: state is 3; exit_code is 52 */
-    int field = 3;
-    char *t = q + 2;
-    while (*t && field < 52) { if (*t == ' ') field++; t++; }
-    *code = field == 52 ? atoi(t) : 0;
+    const char *c = ipf__stat_field(buf, 52);
+    *code = c ? atoi(c) : 0;
   }
-  return st;
+  return *st;
 }
 static int proc_dead(pid_t pid) {
   char st = proc_stat(pid, NULL);
