@@ -16,6 +16,7 @@
 #include "ipcfault/sched.h"
 
 #include "children.h"
+#include "peers.h"
 
 /* The hand-countable program: main forks c, which exits at once; main
  * waits for it.
@@ -189,14 +190,8 @@ __attribute__((constructor(200))) static void dfs_peers(void) { ipf_register_pee
 
 static void peer_split_body(void) {
   char dir[128], path[160];
-  cr_assert_eq(ipf_tmpdir(dir, sizeof dir), 0);
-  snprintf(path, sizeof path, "%s/fifo", dir);
-  cr_assert_eq(ipf_mkfifo(path, 0600), 0);
-  pid_t w = ipf_fork("writer");
-  if (w == 0) {
-    char *av[] = { "dfs-two-writes", path, NULL };
-    ipf_exit(100 - ipf_exec_peer("dfs-two-writes", av));
-  }
+  peer_fifo(dir, sizeof dir, path, sizeof path);
+  pid_t w = fork_peer("writer", "dfs-two-writes", path);
   int fd = ipf_open(path, O_RDONLY, 0);
   char a = 0, b = 0;
   ssize_t n1 = fd >= 0 ? ipf_read(fd, &a, 1) : -1;

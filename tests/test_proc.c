@@ -18,6 +18,7 @@
 #include "ipcfault/sched.h"
 
 #include "children.h"
+#include "peers.h"
 
 static int run(const ipf_scenario *sc, int strategy, uint64_t seed, const char *schedule, ipf_result *r) {
   ipf_config c;
@@ -215,19 +216,9 @@ __attribute__((constructor(200))) static void peers(void) {
 }
 static void body_peers(void) {
   char dir[128], path[160];
-  cr_assert_eq(ipf_tmpdir(dir, sizeof dir), 0);
-  snprintf(path, sizeof path, "%s/fifo", dir);
-  cr_assert_eq(ipf_mkfifo(path, 0600), 0);
-  pid_t w = ipf_fork("writer");
-  if (w == 0) {
-    char *av[] = { "test-writer", path, NULL };
-    ipf_exit(100 - ipf_exec_peer("test-writer", av));
-  }
-  pid_t r = ipf_fork("reader");
-  if (r == 0) {
-    char *av[] = { "test-reader", path, NULL };
-    ipf_exit(100 - ipf_exec_peer("test-reader", av));
-  }
+  peer_fifo(dir, sizeof dir, path, sizeof path);
+  pid_t w = fork_peer("writer", "test-writer", path);
+  pid_t r = fork_peer("reader", "test-reader", path);
   int sw = -1, sr = -1;
   ipf_waitpid(w, &sw, 0);
   ipf_waitpid(r, &sr, 0);
