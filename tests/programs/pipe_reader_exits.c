@@ -10,29 +10,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pipe_child.h"
+
 #define MSGS 5
 #define MSG "message from the child\n"
 
+static int child(int wfd) {
+  for (int i = 0; i < MSGS; i++)
+    if (write(wfd, MSG, strlen(MSG)) < 0) return 3;
+  return 0;
+}
+
 int main(void) {
-  int fds[2];
-  if (pipe(fds)) return 2;
-  pid_t pid = fork();
+  int rfd;
+  pid_t pid = fork_pipe_child(&rfd, child);
   if (pid < 0) return 2;
-  if (pid == 0) {
-    close(fds[0]);
-    for (int i = 0; i < MSGS; i++)
-      if (write(fds[1], MSG, strlen(MSG)) < 0) _exit(3);
-    close(fds[1]);
-    _exit(0);
-  }
-  close(fds[1]);
   char buf[sizeof MSG];
-  ssize_t n = read(fds[0], buf, strlen(MSG));   /* the first message */
+  ssize_t n = read(rfd, buf, strlen(MSG));      /* the first message */
 #ifdef FIXED
   char rest[256];
-  while (read(fds[0], rest, sizeof rest) > 0) {}
+  while (read(rfd, rest, sizeof rest) > 0) {}
 #endif
-  close(fds[0]);
+  close(rfd);
   waitpid(pid, NULL, 0);
   return n > 0 ? 0 : 1;
 }

@@ -9,24 +9,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pipe_child.h"
+
+static int worker(int wfd) {
+  long sum = 0;
+  for (int i = 1; i <= 100; i++) sum += i;
+  return write(wfd, &sum, sizeof sum) == (ssize_t)sizeof sum ? 0 : 3;
+}
+
 int main(void) {
-  int fds[2];
-  if (pipe(fds)) return 2;
-  pid_t pid = fork();
+  int rfd;
+  pid_t pid = fork_pipe_child(&rfd, worker);
   if (pid < 0) return 2;
-  if (pid == 0) {
-    close(fds[0]);
-    long sum = 0;
-    for (int i = 1; i <= 100; i++) sum += i;
-    if (write(fds[1], &sum, sizeof sum) != (ssize_t)sizeof sum) _exit(3);
-    close(fds[1]);
-    _exit(0);
-  }
-  close(fds[1]);
   long sum = 0, v;
   ssize_t n;
-  while ((n = read(fds[0], &v, sizeof v)) == (ssize_t)sizeof v) sum = v;
-  close(fds[0]);
+  while ((n = read(rfd, &v, sizeof v)) == (ssize_t)sizeof v) sum = v;
+  close(rfd);
 #ifdef FIXED
   int status;
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;

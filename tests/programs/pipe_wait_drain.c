@@ -10,19 +10,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pipe_child.h"
+
 #define TOTAL 100000
 
-static void child(int wfd) {
+static int child(int wfd) {
   static char buf[TOTAL];
   for (int i = 0; i < TOTAL; i++) buf[i] = (char)('a' + i % 26);
   size_t off = 0;
   while (off < TOTAL) {
     ssize_t n = write(wfd, buf + off, TOTAL - off);
-    if (n < 0) _exit(3);
+    if (n < 0) return 3;
     off += (size_t)n;
   }
-  close(wfd);
-  _exit(0);
+  return 0;
 }
 
 static size_t drain(int rfd) {
@@ -34,25 +35,19 @@ static size_t drain(int rfd) {
 }
 
 int main(void) {
-  int fds[2];
-  if (pipe(fds)) { perror("pipe"); return 2; }
-  pid_t pid = fork();
-  if (pid < 0) { perror("fork"); return 2; }
-  if (pid == 0) {
-    close(fds[0]);
-    child(fds[1]);
-  }
-  close(fds[1]);
+  int rfd;
+  pid_t pid = fork_pipe_child(&rfd, child);
+  if (pid < 0) return 2;
   int status = 0;
   size_t got;
 #ifdef FIXED
-  got = drain(fds[0]);
+  got = drain(rfd);
   if (waitpid(pid, &status, 0) != pid) { perror("waitpid"); return 2; }
 #else
   if (waitpid(pid, &status, 0) != pid) { perror("waitpid"); return 2; }
-  got = drain(fds[0]);
+  got = drain(rfd);
 #endif
-  close(fds[0]);
+  close(rfd);
   if (got != TOTAL || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     fprintf(stderr, "got %zu of %d bytes, child status %#x\n", got, TOTAL, status);
     return 1;
