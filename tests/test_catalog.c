@@ -10,6 +10,8 @@
 
 #include "ipcfault/run.h"
 
+#include "verdict.h"
+
 static const struct { const char *name; ipf_expect expect; } contract[] = {
   { "shm/no-check", IPF_EXPECT_BUG }, { "shm/off-by-one", IPF_EXPECT_BUG },
   { "shm/continue-plain", IPF_EXPECT_TSAN }, { "shm/continue-atomic", IPF_EXPECT_OK },
@@ -65,17 +67,7 @@ ParameterizedTest(size_t *i, catalog, verdict, .timeout = 300) {
                      sc->name, s, (unsigned long)seed, execs);
         if (sc->expect == IPF_EXPECT_TSAN)
           cr_assert_str_eq(r.kind, "data-race", "%s found as %s, not as a data race: %s", sc->name, r.kind, r.message);
-        ipf_config rc;
-        ipf_config_init(&rc);
-        rc.strategy = IPF_STRAT_REPLAY;
-        rc.schedule = r.schedule;
-        for (int k = 0; k < 5; k++) {
-          ipf_result q;
-          ipf_exec(sc, &rc, &q);
-          cr_assert_str_eq(q.kind, r.kind, "%s: replay gave %s (%s), explore %s", sc->name, q.kind,
-                           q.message, r.kind);
-          ipf_result_free(&q);
-        }
+        replays_as_kind(sc, r.schedule, 5, r.kind);
       } else {
         cr_assert_eq(v, IPF_VERDICT_OK, "%s (expected ok) got %s with strategy %d seed %lu: %s", sc->name,
                      r.kind, s, (unsigned long)seed, r.message);

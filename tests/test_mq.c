@@ -14,18 +14,11 @@
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
 
+#include "verdict.h"
+
 static ipf_result explore(const ipf_scenario *sc, ipf_strategy s, uint64_t seed, long runs,
                           const ipf_plan *plan, long *execs) {
-  ipf_config c;
-  ipf_config_init(&c);
-  c.strategy = s;
-  c.seed = seed;
-  c.plan = plan;
-  ipf_result r;
-  long e;
-  ipf_explore(sc, &c, runs, &r, &e);
-  if (execs) *execs = e;
-  return r;
+  return explore_with(sc, s, seed, runs, plan, 0, execs);
 }
 
 /* ---- plain semantics ---- */
@@ -187,24 +180,7 @@ Test(mq, timed_get_times_out_in_virtual_time_when_nobody_puts, .timeout = 10) {
 /* ---- the catalog's mq scenarios ---- */
 
 Test(mq, every_scenario_gets_its_expected_verdict, .timeout = 300) {
-  size_t n;
-  const ipf_scenario *t = ipf_scenarios(&n);
-  int seen = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (strncmp(t[i].name, "mq/", 3)) continue;
-    seen++;
-    ipf_strategy s[] = { IPF_STRAT_PCT, IPF_STRAT_RANDOM };
-    for (int k = 0; k < 2; k++) {
-      long e;
-      ipf_result r = explore(&t[i], s[k], 1, t[i].expect == IPF_EXPECT_BUG ? 1000 : 300, NULL, &e);
-      if (t[i].expect == IPF_EXPECT_BUG)
-        cr_assert_eq(r.verdict, IPF_VERDICT_BUG, "%s not found (strategy %d)", t[i].name, k);
-      else
-        cr_assert_eq(r.verdict, IPF_VERDICT_OK, "%s: %s: %s", t[i].name, r.kind, r.message);
-      ipf_result_free(&r);
-    }
-  }
-  cr_assert_eq(seen, 9);
+  cr_assert_eq(family_verdicts("mq/", 1, 1000, 300), 9);
 }
 
 Test(mq, if_not_while_is_found_by_a_stolen_wakeup_when_faults_are_off, .timeout = 60) {
@@ -224,12 +200,8 @@ Test(mq, report_explains_the_stranded_consumer_when_one_sentinel, .timeout = 60)
   cr_assert(strstr(r.message, "producer put 4 items and 1 sentinel"), "%s", r.message);
   cr_assert(strstr(r.message, "and 1 sentinel, called task_done"), "%s", r.message);
   /* the replay line reproduces it, report and all */
-  ipf_config c;
-  ipf_config_init(&c);
-  c.strategy = IPF_STRAT_REPLAY;
-  c.schedule = r.schedule;
   ipf_result q;
-  ipf_exec(ipf_scenario_find("mq/one-sentinel-many-consumers"), &c, &q);
+  replay(ipf_scenario_find("mq/one-sentinel-many-consumers"), r.schedule, &q);
   cr_assert_str_eq(q.message, r.message);
   ipf_result_free(&q);
   ipf_result_free(&r);

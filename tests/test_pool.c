@@ -13,16 +13,10 @@
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
 
+#include "verdict.h"
+
 static ipf_result explore(const ipf_scenario *sc, ipf_strategy s, uint64_t seed, long runs, const ipf_plan *plan) {
-  ipf_config c;
-  ipf_config_init(&c);
-  c.strategy = s;
-  c.seed = seed;
-  c.plan = plan;
-  ipf_result r;
-  long e;
-  ipf_explore(sc, &c, runs, &r, &e);
-  return r;
+  return explore_with(sc, s, seed, runs, plan, 0, NULL);
 }
 
 /* ---- try / catch ---- */
@@ -143,23 +137,7 @@ Test(pool, run_survives_a_crash_fault_when_the_pool_is_isolated, .timeout = 60) 
 /* ---- the catalog's pool scenarios ---- */
 
 Test(pool, every_scenario_gets_its_expected_verdict, .timeout = 300) {
-  size_t n;
-  const ipf_scenario *t = ipf_scenarios(&n);
-  int seen = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (strncmp(t[i].name, "pool/", 5)) continue;
-    seen++;
-    ipf_strategy s[] = { IPF_STRAT_PCT, IPF_STRAT_RANDOM };
-    for (int k = 0; k < 2; k++) {
-      ipf_result r = explore(&t[i], s[k], 2, t[i].expect == IPF_EXPECT_BUG ? 1000 : 200, NULL);
-      if (t[i].expect == IPF_EXPECT_BUG)
-        cr_assert_eq(r.verdict, IPF_VERDICT_BUG, "%s not found (strategy %d)", t[i].name, k);
-      else
-        cr_assert_eq(r.verdict, IPF_VERDICT_OK, "%s: %s: %s", t[i].name, r.kind, r.message);
-      ipf_result_free(&r);
-    }
-  }
-  cr_assert_eq(seen, 6);
+  cr_assert_eq(family_verdicts("pool/", 2, 1000, 200), 6);
 }
 
 Test(pool, report_names_the_dead_worker_when_worker_dies, .timeout = 60) {

@@ -7,16 +7,10 @@
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
 
+#include "verdict.h"
+
 static ipf_result explore(const ipf_scenario *sc, ipf_strategy s, uint64_t seed, long runs, long *execs) {
-  ipf_config c;
-  ipf_config_init(&c);
-  c.strategy = s;
-  c.seed = seed;
-  ipf_result r;
-  long e;
-  ipf_explore(sc, &c, runs, &r, &e);
-  if (execs) *execs = e;
-  return r;
+  return explore_with(sc, s, seed, runs, NULL, 0, execs);
 }
 
 /* ---- ABBA deadlock ---- */
@@ -58,12 +52,8 @@ Test(sched, replay_reproduces_exactly_when_given_the_schedule) {
   ipf_result r = explore(&abba, IPF_STRAT_PCT, 3, 1000, NULL);
   cr_assert_eq(r.verdict, IPF_VERDICT_BUG);
   for (int i = 0; i < 100; i++) {
-    ipf_config c;
-    ipf_config_init(&c);
-    c.strategy = IPF_STRAT_REPLAY;
-    c.schedule = r.schedule;
     ipf_result q;
-    ipf_exec(&abba, &c, &q);
+    replay(&abba, r.schedule, &q);
     cr_assert_str_eq(q.kind, "deadlock");
     cr_assert_str_eq(q.message, r.message);
     cr_assert_str_eq(q.schedule, r.schedule);
@@ -178,12 +168,8 @@ Test(schedule, error_verdict_when_replayed_schedule_is_truncated) {
   ipf_result r = explore(&abba, IPF_STRAT_RANDOM, 1, 1000, NULL);
   char cut[64];
   snprintf(cut, sizeof cut, "1:%.8s:100000:", strchr(r.schedule, ':') + 1);
-  ipf_config c;
-  ipf_config_init(&c);
-  c.strategy = IPF_STRAT_REPLAY;
-  c.schedule = cut;
   ipf_result q;
-  cr_assert_eq(ipf_exec(&abba, &c, &q), IPF_VERDICT_ERROR);
+  cr_assert_eq(replay(&abba, cut, &q), IPF_VERDICT_ERROR);
   cr_assert(strstr(q.message, "does not match"), "%s", q.message);
   ipf_result_free(&q);
   ipf_result_free(&r);

@@ -11,16 +11,10 @@
 #include "ipcfault/run.h"
 #include "ipcfault/sched.h"
 
+#include "verdict.h"
+
 static ipf_result explore(const ipf_scenario *sc, ipf_strategy s, uint64_t seed, long runs, long max_steps) {
-  ipf_config c;
-  ipf_config_init(&c);
-  c.strategy = s;
-  c.seed = seed;
-  if (max_steps) c.max_steps = max_steps;
-  ipf_result r;
-  long e;
-  ipf_explore(sc, &c, runs, &r, &e);
-  return r;
+  return explore_with(sc, s, seed, runs, NULL, max_steps, NULL);
 }
 
 static const ipf_strategy strategies[] = { IPF_STRAT_PCT, IPF_STRAT_RANDOM, IPF_STRAT_RR };
@@ -69,16 +63,7 @@ Test(stall, livelock_names_the_spinning_function_when_nobody_ends_the_spin, .tim
   cr_assert(strstr(r.message, "main: blocked in ipf_thread_join(stuck)"), "%s", r.message);
   /* a preemption at a spin is cut inside the spin: the replay stalls at
    * the same place and takes the same decisions */
-  ipf_config c;
-  ipf_config_init(&c);
-  c.strategy = IPF_STRAT_REPLAY;
-  c.schedule = r.schedule;
-  for (int k = 0; k < 5; k++) {
-    ipf_result q;
-    ipf_exec(&livelock_sc, &c, &q);
-    cr_assert_str_eq(q.kind, "livelock", "replay %d: %s", k, q.message);
-    ipf_result_free(&q);
-  }
+  replays_as_kind(&livelock_sc, r.schedule, 5, "livelock");
   ipf_result_free(&r);
 }
 
@@ -178,16 +163,7 @@ Test(timeout, timed_wait_fires_while_others_run_and_replays, .timeout = 60) {
   for (int i = 0; i < 3; i++) {
     ipf_result r = explore(&timed_sc, strategies[i], 1, 1000, 0);
     cr_assert_str_eq(r.kind, "use-after-teardown", "strategy %d: %s", i, r.message);
-    ipf_config c;
-    ipf_config_init(&c);
-    c.strategy = IPF_STRAT_REPLAY;
-    c.schedule = r.schedule;
-    for (int k = 0; k < 20; k++) {
-      ipf_result q;
-      ipf_exec(&timed_sc, &c, &q);
-      cr_assert_str_eq(q.kind, "use-after-teardown", "replay %d: %s", k, q.message);
-      ipf_result_free(&q);
-    }
+    replays_as_kind(&timed_sc, r.schedule, 20, "use-after-teardown");
     ipf_result_free(&r);
   }
 }
