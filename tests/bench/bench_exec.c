@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec_rate.h"
+
 void ipf_bench_exec(void);
 
 #if defined(IPF_EXEC_CLI) && defined(IPF_PROGRAMS_DIR)
@@ -46,17 +48,7 @@ static double fork_exec(const char *prog, int n) {
 /* ipcfault exec --runs n: executions per second as the command reports it
  * (the program's one start-up excluded), 0 on failure. */
 static double kit_exec(const char *prog, int n, const char *strategy, const char *env) {
-  char cmd[4096];
-  snprintf(cmd, sizeof cmd, "%s '%s' exec --strategy %s --runs %d --json -- '%s'", env, IPF_EXEC_CLI, strategy, n,
-           prog);
-  FILE *f = popen(cmd, "r");
-  if (!f) return 0;
-  char buf[8192];
-  size_t k = fread(buf, 1, sizeof buf - 1, f);
-  buf[k] = 0;
-  if (pclose(f) != 0) return 0;
-  const char *p = strstr(buf, "\"executions_per_second\":");
-  return p ? atof(p + strlen("\"executions_per_second\":")) : 0;
+  return exec_rate(IPF_EXEC_CLI, env, strategy, n, prog);
 }
 
 void ipf_bench_exec(void) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ipcfault/run.h"
+#include "exec_rate.h"
 
 void ipf_bench_mem(void);
 #ifdef IPF_MEMLOOP_CC       /* the kit's runtime is linked (not a TSan build) */
@@ -59,17 +60,9 @@ static double in_run(int races) {
 
 #if defined(IPF_EXEC_CLI)
 static double kit_exec(const char *prog, int n, const char *races) {
-  char cmd[4096];
-  snprintf(cmd, sizeof cmd, "IPCFAULT_RACES=%s '%s' exec --strategy pct --runs %d --json -- '%s'", races,
-           IPF_EXEC_CLI, n, prog);
-  FILE *f = popen(cmd, "r");
-  if (!f) return 0;
-  char b[8192];
-  size_t k = fread(b, 1, sizeof b - 1, f);
-  b[k] = 0;
-  if (pclose(f) != 0) return 0;
-  const char *p = strstr(b, "\"executions_per_second\":");
-  return p ? atof(p + strlen("\"executions_per_second\":")) : 0;
+  char env[64];
+  snprintf(env, sizeof env, "IPCFAULT_RACES=%s", races);
+  return exec_rate(IPF_EXEC_CLI, env, "pct", n, prog);
 }
 #endif
 
