@@ -14,20 +14,7 @@ cli=$build/ipcfault
 progs=$build/programs
 [ -x "$cli" ] && [ -d "$progs" ] || { echo "usage: $0 BUILD_DIR [N] (build it first)" >&2; exit 2; }
 
-plain() {   # runs until the first failure; prints the run number or "-"
-  local p=$1 i
-  for ((i = 1; i <= n; i++)); do
-    timeout 10 "$p" >/dev/null 2>&1 || { echo "$i"; return; }
-  done
-  echo "-"
-}
-kit() {     # strategy program -> "executions kind" or "-"
-  local out
-  out=$("$cli" exec --strategy "$1" --runs "$n" --json -- "$2" 2>/dev/null)
-  python3 -c 'import json,sys
-d=json.loads(sys.argv[1])
-print("%d (%s)" % (d["executions"], d["kind"]) if d["verdict"]=="bug" else "-")' "$out" 2>/dev/null || echo "error"
-}
+. "$(dirname "$0")/lib/compare.sh"
 
 found_plain=0 found_pct=0 found_random=0 total=0 fixed_bad=0
 echo "| program | plain runs | exec pct | exec random | fixed twin (plain / pct / random) |"

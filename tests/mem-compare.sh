@@ -16,20 +16,7 @@ cli=$build/ipcfault
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-plain() {   # runs until the first failure; prints the run number or "-"
-  local p=$1 i
-  for ((i = 1; i <= n; i++)); do
-    timeout 10 "$p" >/dev/null 2>&1 || { echo "$i"; return; }
-  done
-  echo "-"
-}
-kit() {     # strategy program -> "executions (kind)" or "-"
-  local out
-  out=$(timeout 600 "$cli" exec --strategy "$1" --runs "$n" --json -- "$2" 2>/dev/null)
-  python3 -c 'import json,sys
-d=json.loads(sys.argv[1])
-print("%d (%s)" % (d["executions"], d["kind"]) if d["verdict"]=="bug" else "-")' "$out" 2>/dev/null || echo "error"
-}
+. "$(dirname "$0")/lib/compare.sh"
 build_one() {   # source variant(bug|fixed) mode(plain|cc) -> binary path
   local s=$1 v=$2 m=$3 name out def=
   name=$(basename "${s%.*}")
