@@ -56,9 +56,12 @@ int ipf__frame_send_cut(int fd, const void *msg, size_t len, size_t cut, int fla
  * Each asks `site` once; returns 1 and the result in *rc when a fault
  * decided the call. Send side: error, eintr, epipe; short(n)/eof/reset cut
  * the frame (n bytes, or a prefix chosen from the choice stream) and
- * disconnect. Receive side: error, eintr; eof and reset disconnect. */
+ * disconnect. Receive side: error, eintr; eof and reset disconnect.
+ * Open side (a FIFO's open, a socket's connect): error and eintr, returned
+ * as the negative errno the call fails with; 0 when no fault decided it. */
 int ipf__chan_send_fault(int site, int fd, const void *msg, size_t len, int flags, int *rc);
 int ipf__chan_recv_fault(int site, int fd, int *rc);
+int ipf__chan_open_fault(int site);
 
 /* Async-signal-safe frame send for a child forked from a threaded process:
  * raw write(2) loop, no faults, no scheduler. 0 or a negative errno. */

@@ -53,10 +53,8 @@ int ipf_fifo_open_reader(const char *path, int nwriters, ipf_fifo_reader_t **out
   *out = NULL;
   if (nwriters < 1) return -EINVAL;
 #ifdef IPF_FAULTS
-  long arg = 0;
-  int act = ipf_fault(IPF_SITE_FIFO_OPEN, &arg);
-  if (act == IPF_ACT_ERROR) { ipf__io_disrupted(); return -(arg > 0 ? (int)arg : EIO); }
-  if (act == IPF_ACT_EINTR) return -EINTR;
+  int fe = ipf__chan_open_fault(IPF_SITE_FIFO_OPEN);
+  if (fe < 0) return fe;
 #endif
   ipf_fifo_reader_t *r = calloc(1, sizeof *r);
   if (!r) return -ENOMEM;
@@ -116,10 +114,8 @@ int ipf_fifo_close_reader(ipf_fifo_reader_t *r) {
 
 int ipf_fifo_open_writer(const char *path, long timeout_ms) {
 #ifdef IPF_FAULTS
-  long arg = 0;
-  int act = ipf_fault(IPF_SITE_FIFO_OPEN, &arg);
-  if (act == IPF_ACT_ERROR) { ipf__io_disrupted(); return -(arg > 0 ? (int)arg : EIO); }
-  if (act == IPF_ACT_EINTR) return -EINTR;
+  int fe = ipf__chan_open_fault(IPF_SITE_FIFO_OPEN);
+  if (fe < 0) return fe;
 #endif
   return ipf_open_timeout(path, O_WRONLY, 0, timeout_ms);
 }

@@ -138,6 +138,14 @@ int ipf__chan_send_fault(int site, int fd, const void *msg, size_t len, int flag
   }
 }
 
+int ipf__chan_open_fault(int site) {
+  long arg = 0;
+  int act = ipf_fault(site, &arg);
+  if (act == IPF_ACT_ERROR) { ipf__io_disrupted(); return -(arg > 0 ? (int)arg : EIO); }
+  if (act == IPF_ACT_EINTR) return -EINTR;
+  return 0;
+}
+
 int ipf__chan_recv_fault(int site, int fd, int *rc) {
   long arg = 0;
   int act = ipf_fault(site, &arg);

@@ -112,10 +112,8 @@ int ipf_uds_connect(const char *path, int type, ipf_uds_conn *c) {
   int rc = make_addr(path, &a);
   if (rc < 0) return rc;
 #ifdef IPF_FAULTS
-  long arg = 0;
-  int act = ipf_fault(IPF_SITE_UDS_CONNECT, &arg);
-  if (act == IPF_ACT_ERROR) { ipf__io_disrupted(); return -(arg > 0 ? (int)arg : EIO); }
-  if (act == IPF_ACT_EINTR) return -EINTR;
+  int fe = ipf__chan_open_fault(IPF_SITE_UDS_CONNECT);
+  if (fe < 0) return fe;
 #endif
   int fd = ipf_socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return fd;
