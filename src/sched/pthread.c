@@ -104,6 +104,12 @@ static void table_init(void) {
   table = p;
 }
 
+/* An object's state as its init leaves it: zeroed, not yet named. */
+static void reset_obj(obj *o) {
+  memset(&o->u, 0, sizeof o->u);
+  o->named = 0;
+}
+
 /* The entry of key; *fresh = 1 when it was just created (or retyped). */
 static obj *lookup(const void *key, int type, int *fresh) {
   table_init();
@@ -123,9 +129,8 @@ static obj *lookup(const void *key, int type, int *fresh) {
     }
     if (o->key == key) {
       if (o->type != type) {  /* memory reused for another kind of object */
-        memset(&o->u, 0, sizeof o->u);
+        reset_obj(o);
         o->type = type;
-        o->named = 0;
         *fresh = 1;
       } else {
         *fresh = 0;
@@ -135,6 +140,15 @@ static obj *lookup(const void *key, int type, int *fresh) {
   }
   fputs("ipcfault: more than 262144 synchronisation objects in one execution\n", stderr);
   abort();
+}
+
+/* The entry of key as the object's init (pthread_*_init, sem_init) leaves
+ * it, whatever the memory held before. */
+static obj *init_obj(const void *key, int type) {
+  int fresh;
+  obj *o = lookup(key, type, &fresh);
+  reset_obj(o);
+  return o;
 }
 
 static const char *kind_word(int type) {
@@ -410,10 +424,7 @@ static obj *mutex_obj(const void *key, int type) {
 int ipf__pt_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) {
   int kind = PTHREAD_MUTEX_NORMAL;
   if (a) pthread_mutexattr_gettype(a, &kind);
-  int fresh;
-  obj *o = lookup(m, O_MUTEX, &fresh);
-  memset(&o->u, 0, sizeof o->u);
-  o->named = 0;
+  obj *o = init_obj(m, O_MUTEX);
   o->u.mx.kind = kind & 3;
   return 0;
 }
@@ -502,9 +513,7 @@ static obj *cond_obj(pthread_cond_t *c) {
 }
 
 int ipf__pt_cond_init(pthread_cond_t *c, const pthread_condattr_t *a) {
-  obj *o = cond_obj(c);
-  memset(&o->u, 0, sizeof o->u);
-  o->named = 0;
+  obj *o = init_obj(c, O_COND);
   clockid_t clk = CLOCK_REALTIME;
   if (a) pthread_condattr_getclock(a, &clk);
   o->u.cv.clock = (int)clk;
@@ -546,9 +555,7 @@ static obj *rw_obj(pthread_rwlock_t *r) {
 }
 
 int ipf__pt_rwlock_init(pthread_rwlock_t *r) {
-  obj *o = rw_obj(r);
-  memset(&o->u, 0, sizeof o->u);
-  o->named = 0;
+  init_obj(r, O_RW);
   return 0;
 }
 int ipf__pt_rwlock_destroy(pthread_rwlock_t *r) {
@@ -602,10 +609,7 @@ static int bar_passed(const void *p) {
 
 int ipf__pt_barrier_init(pthread_barrier_t *b, unsigned count) {
   if (count == 0) return EINVAL;
-  int fresh;
-  obj *o = lookup(b, O_BARRIER, &fresh);
-  memset(&o->u, 0, sizeof o->u);
-  o->named = 0;
+  obj *o = init_obj(b, O_BARRIER);
   o->u.bar.count = count;
   return 0;
 }
@@ -652,10 +656,7 @@ static obj *sem_obj(sem_t *s) {
 }
 
 int ipf__pt_sem_init(sem_t *s, unsigned value) {
-  int fresh;
-  obj *o = lookup(s, O_SEM, &fresh);
-  memset(&o->u, 0, sizeof o->u);
-  o->named = 0;
+  obj *o = init_obj(s, O_SEM);
   o->u.sem.value = value;
   return 0;
 }
