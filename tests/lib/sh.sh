@@ -44,6 +44,9 @@ trap ipf_sh_exit EXIT
 # the corpus (PROGRAM in it when named); TSan builds have neither.
 need_exec_corpus() { [ -f "$preload" ] && [ -e "$progs/${1:-}" ] || skip "no preload library/corpus"; }
 
+# cache NAME: a value of the build tree's CMakeCache.txt (CMAKE_C_FLAGS, ...).
+cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
+
 # field JSON KEY: one top-level value of a --json report (booleans as true/false).
 field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=d[sys.argv[2]]; print(str(v).lower() if isinstance(v,bool) else v)' "$1" "$2" 2>/dev/null; }
 

@@ -91,8 +91,8 @@ IPF_SCENARIO(spin_forever, "spinq/never-set", IPF_EXPECT_BUG, "a spinner waits f
   ipf_thread_join(&s);
 }
 EOC
-  flags=$(sed -n 's/^CMAKE_C_FLAGS:STRING=//p' "$build/CMakeCache.txt")
-  cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+  flags=$(cache CMAKE_C_FLAGS)
+  cc=$(cache CMAKE_C_COMPILER)
   if ${cc:-cc} $flags -std=gnu11 "$tmp/spinq.c" $(PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --cflags --libs --static ipcfault-main) -o "$tmp/spinq" 2>"$tmp/log"; then
     "$tmp/spinq" campaign spinq/never-set --budget 200 --out "$tmp/h" -q >"$tmp/h.out" 2>&1
     # did the lockers' states differ between the hangs found? (else the test proves nothing)

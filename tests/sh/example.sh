@@ -8,7 +8,7 @@
 #    interposition alone; its ctest tests come from ipcfault_add_scenarios.
 . "$(dirname "$0")/../lib/sh.sh"
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/log" 2>&1 && ok "cmake --install" || { bad "install"; cat "$tmp/log"; }
-libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt"); libdir=${libdir:-lib}
+libdir=$(cache CMAKE_INSTALL_LIBDIR); libdir=${libdir:-lib}
 for f in include/ipcfault/run.h $libdir/libipcfault.a $libdir/libipcfault_main.a $libdir/libipcfault_interpose.a \
          $libdir/libipcfault_pthread.a $libdir/pkgconfig/ipcfault.pc $libdir/pkgconfig/ipcfault-pthread.pc \
          $libdir/cmake/ipcfault/ipcfaultConfig.cmake $libdir/cmake/ipcfault/Findfiu.cmake bin/ipcfault; do
@@ -22,8 +22,8 @@ check() {  # $1 = binary, $2 = route
   "$1" list | grep -q "shm/" && bad "$2: the catalog leaked into a user binary" || ok "$2: only the user's scenarios"
 }
 # A sanitizer build installs an instrumented library: build the example with the same flags.
-flags=$(sed -n 's/^CMAKE_C_FLAGS:STRING=//p' "$build/CMakeCache.txt")
-cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+flags=$(cache CMAKE_C_FLAGS)
+cc=$(cache CMAKE_C_COMPILER)
 cmake -S "$src/examples/userqueue" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_C_COMPILER="${cc:-cc}" \
   -DCMAKE_C_FLAGS="$flags" >"$tmp/log" 2>&1 &&
   cmake --build "$tmp/cm" >>"$tmp/log" 2>&1 && check "$tmp/cm/userqueue" find_package || { bad "find_package build"; tail -20 "$tmp/log"; }

@@ -8,7 +8,7 @@
 prog="$build/programs/abba-bug"
 [ -x "$prog" ] || skip "$prog not built"
 cmake --install "$build" --prefix "$tmp/p1" >"$tmp/log" 2>&1 && ok "cmake --install" || { bad "install"; cat "$tmp/log"; }
-libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt"); libdir=${libdir:-lib}
+libdir=$(cache CMAKE_INSTALL_LIBDIR); libdir=${libdir:-lib}
 [ -e "$tmp/p1/$libdir/libipcfault_preload.so" ] || bad "no preload library in $libdir"
 run_exec() {  # $1 = installed ipcfault, $2 = label
   (cd / && env -u IPCFAULT_PRELOAD "$1" exec --runs 200 -- "$prog") >"$tmp/out" 2>&1; rc=$?

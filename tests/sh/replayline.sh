@@ -8,8 +8,8 @@
 command -v pkg-config >/dev/null || skip "no pkg-config"
 cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/log" 2>&1 || { echo "skipped: install failed"; tail -5 "$tmp/log"; exit 77; }
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
-flags=$(sed -n 's/^CMAKE_C_FLAGS:STRING=//p' "$build/CMakeCache.txt")
-cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt"); cc=${cc:-cc}
+flags=$(cache CMAKE_C_FLAGS)
+cc=$(cache CMAKE_C_COMPILER); cc=${cc:-cc}
 mkdir -p "$tmp/bin"
 user="$tmp/bin/my-tests"
 $cc $flags -std=gnu11 "$src/examples/userqueue/userqueue.c" $(pkg-config --cflags --libs --static ipcfault-main) -o "$user" 2>"$tmp/log" \
