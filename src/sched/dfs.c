@@ -1,13 +1,14 @@
 /* The systematic search (`--strategy dfs`): stateless depth-first search
  * over every decision of an execution, with a preemption bound, a fault
- * bound and sleep-set reduction.
+ * bound and partial-order reduction (DPOR with sleep sets).
  *
  * DESIGN. The search keeps one stack of decision frames: (kind, number of
  * options, option chosen, and for thread decisions the bound state and the
  * footprint of each option explored). An execution replays the stack as a
  * prefix, then takes the first allowed option of every new decision and
  * pushes a frame for it; afterwards backtrack() advances the deepest frame
- * that has an untried allowed option and drops the frames above it. There
+ * that has an untried allowed option (reduced: one in its backtrack set)
+ * and drops the frames above it. There
  * are no snapshots: every execution runs from the start (sched.c, as for any
  * other strategy), which is sound as long as the program is a deterministic
  * function of its decisions — a replayed frame whose option count differs is
@@ -23,28 +24,34 @@
  * option that would exceed the bound is not taken. Such a cut is noted
  * (bound_hit).
  *
- * Sleep sets (Godefroid; Flanagan and Godefroid's stateless form): the
- * transition a thread runs between two thread decisions has a footprint,
- * gathered as it runs: the operation it announced at its point (point.h)
- * plus every sync object it touched (the happens-before edges, blocks,
- * fault-site counters; anything unmodelled is IPF_PK_OTHER, dependent on
- * everything). After option j of a decision is explored, j's thread sleeps
- * in its later siblings' subtrees until a transition dependent on j's
- * footprint runs; a sleeping thread is not scheduled (that branch is
- * "pruned as equivalent"). When every candidate sleeps the execution is
- * redundant: it runs to its end without new frames and does not count as a
- * schedule (the scheduler cannot abandon threads cheaply mid-run).
+ * Reduction: DPOR with sleep sets (Flanagan and Godefroid, POPL 2005).
+ * The transition a thread runs between two thread decisions has a
+ * footprint, gathered as it runs: the operation it announced at its point
+ * (point.h) plus every sync object it touched (the happens-before edges,
+ * blocks, fault-site counters; anything unmodelled is IPF_PK_OTHER,
+ * dependent on everything). A new thread decision explores one option (the
+ * running thread's, where it may go on); the others only once the race
+ * analysis after an execution (races(), below) asks for them, in the
+ * decision's backtrack set. After option j of a decision is explored, j's
+ * thread sleeps in its later siblings' subtrees until a transition
+ * dependent on j's footprint runs; a sleeping thread is not scheduled (that
+ * branch is "pruned as equivalent"). When every candidate sleeps the
+ * execution is redundant: it runs to its end without new frames and does
+ * not count as a schedule (the scheduler cannot abandon threads cheaply
+ * mid-run).
  *
- * Bound and reduction together. Sleep sets are sound for the full
- * (unbounded) search: every Mazurkiewicz trace is explored at least once.
- * Cutting branches by preemptions breaks that argument (Coons, Musuvathi,
- * McKinley, "Bounded Partial-Order Reduction", OOPSLA 2013: the bound makes
- * otherwise independent transitions dependent, and a pruned ordering's
- * representative may be one the bound cut). So a reduced search counts as a
- * proof only when the bound cut nothing — it then covered every schedule at
- * every preemption count. When the bound did cut, the driver (explore.c)
- * repeats that level as plain bounded DFS, whose claim ("every schedule up
- * to K preemptions") needs no reduction argument. The guarantee is relative
+ * Bound and reduction together. DPOR with sleep sets is sound for the full
+ * (unbounded) search: every Mazurkiewicz trace is explored, and sleep sets
+ * complete no two equivalent executions. Refusing options by preemptions
+ * breaks that argument (Coons, Musuvathi, McKinley, "Bounded Partial-Order
+ * Reduction", OOPSLA 2013: the bound makes otherwise independent
+ * transitions dependent, and a pruned ordering's representative may be one
+ * the bound cut). So a reduced search counts as a proof only when the bound
+ * refused no option the reduction asked for: it was then exactly the
+ * unbounded search, and covered every schedule at every preemption count.
+ * When the bound did refuse one, the driver (explore.c) repeats that level
+ * as plain bounded DFS, whose claim ("every schedule up to K preemptions")
+ * needs no reduction argument. The guarantee is relative
  * to the scheduler's own rules (spin-waiters that yielded are not scheduled
  * while another thread can run) and to the dependence relation, which
  * assumes that threads share state only through scheduling points and the
@@ -94,6 +101,7 @@ typedef struct frame {
   int *tid;                 /* thread: candidates' ids */
   fp *fp;                   /* thread: footprint of each explored option */
   unsigned char *done;      /* thread: options explored */
+  unsigned char *bt;        /* thread: options to explore (the backtrack set; every option in plain search) */
   unsigned char *seen;      /* thread: options whose footprint has been recorded */
   sleeper *sleep;           /* thread: the sleep set on entry */
   int nsleep;
@@ -473,7 +481,7 @@ static frame *push(int type, unsigned n) {
 }
 
 static void frame_free(frame *f) {
-  sh_free(f->tid); sh_free(f->fp); sh_free(f->done); sh_free(f->seen); sh_free(f->sleep);
+  sh_free(f->tid); sh_free(f->fp); sh_free(f->done); sh_free(f->bt); sh_free(f->seen); sh_free(f->sleep);
 }
 
 static int asleep(const frame *f, int tid) {
@@ -550,23 +558,35 @@ unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, i
     f->tid = sh_alloc(n * sizeof *f->tid);
     f->fp = sh_alloc(n * sizeof *f->fp);
     f->done = sh_alloc(n);
+    f->bt = sh_alloc(n);
     f->seen = sh_alloc(n);
     sh_copy(f->tid, tid, n * sizeof *tid);
     if (D.reduce && parent >= 0) {
+      /* the parent's sleepers and its options explored before this one
+       * (every done option but the chosen), where independent of the
+       * transition that just ran */
       const frame *p = &D.st[parent];
       for (int i = 0; i < p->nsleep; i++)
         if (!fp_dep(&p->sleep[i].f, &D.cur)) add_sleeper(f, p->sleep[i].tid, &p->sleep[i].f);
-      for (unsigned j = 0; j < p->chosen; j++)
-        if (p->done[j] && !fp_dep(&p->fp[j], &D.cur)) add_sleeper(f, p->tid[j], &p->fp[j]);
+      for (unsigned j = 0; j < p->n; j++)
+        if (j != p->chosen && p->done[j] && !fp_dep(&p->fp[j], &D.cur)) add_sleeper(f, p->tid[j], &p->fp[j]);
     }
-    int found = -1;
+    int found = -1, cut = 0;
     for (unsigned j = 0; j < n; j++) {
       if (!in_shard(f, j)) continue;
       int sl = asleep(f, tid[j]), in = within_bound(f, j);
-      if (sl && in) D.pruned++;
-      if (!sl && !in) D.bound_hit = 1;
+      cut |= !sl && !in;
       if (!sl && in && found < 0) found = (int)j;
     }
+    /* Plain search explores every option: one the bound refuses is a cut.
+     * Reduced, options are asked for by races (add_bt); here only when no
+     * way on is left but ones the bound refuses. */
+    if (cut && (!D.reduce || found < 0)) D.bound_hit = 1;
+    /* Reduced, the first way on is the running thread's where it may go
+     * on (no preemption spent: the schedules a bound keeps most of); the
+     * others are explored only once a race asks for them (races()). */
+    if (D.reduce && cur >= 0 && (unsigned)cur < n && allowed(f, (unsigned)cur)) found = cur;
+    if (!D.reduce) for (unsigned j = 0; j < n; j++) f->bt[j] = 1;
     if (found < 0) {                 /* every way on is equivalent to one explored, or another shard's */
       int other = 0;
       for (unsigned j = 0; j < n; j++) other |= !in_shard(f, j);
@@ -578,6 +598,7 @@ unsigned ipf__dfs_pick(unsigned n, const int *tid, const ipf__op *const *pend, i
     }
     f->chosen = (unsigned)found;
     f->done[found] = 1;
+    f->bt[found] = 1;
     v = (unsigned)found;
     D.last_tf = (long)(D.nst - 1);
     D.pos = D.nst;
@@ -618,29 +639,166 @@ int ipf__dfs_fault(void) {
   return v;
 }
 
+/* ---- races (the reduction's backtrack sets) ------------------------------------------
+ * After each execution of a reduced search, Flanagan and Godefroid's race
+ * analysis (DPOR) on the transitions it ran, those of its thread decisions
+ * D.st[0..pos). Their algorithm looks, at every state s and for every
+ * thread p, at p's next transition t: the latest transition i before s that
+ * is dependent with t (fp_dep) and that p does not know of (i does not
+ * happen before p's state: vector clocks over the dependences and program
+ * order) is a race, and p joins the backtrack set of i's decision (every
+ * candidate does where p could not run there: a persistent set,
+ * conservatively). Done afterwards on the transitions that ran, t is the
+ * transition k that p ran next, and s ranges over the states between p's
+ * previous transition pp and k: that is every unknown dependent transition
+ * after pp, and the latest one at or before pp. Only the latest transition
+ * of each other thread is joined into k's clock (an earlier one of the same
+ * thread happens before it).
+ *
+ * With a preemption bound a backtrack option may be one the bound refuses;
+ * the search is then no longer the unbounded one and its claim no longer
+ * holds (add_bt notes it as bound_hit; explore.c then searches the level
+ * plainly). Bounded POR (Coons, Musuvathi and McKinley, OOPSLA 2013) adds
+ * conservative backtrack points at the context switch before each race to
+ * stay sound under the bound; an implementation of it here (with and
+ * without the paper's sleep-set-free setting) still missed outcomes that
+ * plain bounded DFS reaches on 1 to 2 of 40 random lock programs
+ * (tests/test_dfs.c, reduced_search_reaches_every_outcome...), so it is not
+ * used: a proof must not rest on it. */
+static struct {
+  size_t cap, wcap;
+  long *idx;                /* thread frames, in order */
+  int *who, *loc;           /* their thread, and its transitions before */
+  int *vc;                  /* vector clock of each (m x w) */
+  int *tc, *cnt, *mark;     /* per thread: its clock, transitions run, last k it was joined at */
+  long *last;               /* per thread: its latest transition so far */
+} rs;
+
+/* Ask for thread tid's option at f (every option where tid cannot run
+ * there: a persistent set, conservatively). An option the bound refuses is
+ * a cut: the search is then no longer the unbounded one (bound_hit). */
+static void add_bt(frame *f, int tid) {
+  int any = 0;
+  for (unsigned o = 0; o < f->n; o++)
+    if (f->tid[o] == tid) { f->bt[o] = 1; any = 1; if (!within_bound(f, o)) D.bound_hit = 1; }
+  if (any) return;
+  for (unsigned o = 0; o < f->n; o++) { f->bt[o] = 1; if (!within_bound(f, o)) D.bound_hit = 1; }
+}
+
+static int rs_grow(size_t m, size_t w) {
+  if (m > rs.cap) {
+    long *a = realloc(rs.idx, m * sizeof *a);
+    if (a) rs.idx = a;
+    int *b = realloc(rs.who, m * sizeof *b);
+    if (b) rs.who = b;
+    int *c = realloc(rs.loc, m * sizeof *c);
+    if (c) rs.loc = c;
+    if (!a || !b || !c) return -1;
+    rs.cap = m;
+  }
+  if (w > rs.wcap) {
+    int *a = realloc(rs.tc, w * w * sizeof *a);
+    if (a) rs.tc = a;
+    int *b = realloc(rs.cnt, w * sizeof *b);
+    if (b) rs.cnt = b;
+    int *c = realloc(rs.mark, w * sizeof *c);
+    if (c) rs.mark = c;
+    long *d = realloc(rs.last, w * sizeof *d);
+    if (d) rs.last = d;
+    if (!a || !b || !c || !d) return -1;
+    rs.wcap = w;
+  }
+  int *v = realloc(rs.vc, m * w * sizeof *v);
+  if (!v) return -1;
+  rs.vc = v;
+  return 0;
+}
+
+static void races(void) {
+  size_t m = 0, w = 0;
+  for (size_t i = 0; i < D.pos; i++) {
+    const frame *f = &D.st[i];
+    if (f->type != F_THREAD) continue;
+    m++;
+    if ((size_t)f->tid[f->chosen] + 1 > w) w = (size_t)f->tid[f->chosen] + 1;
+  }
+  if (m < 2) return;
+  if (m * w > ((size_t)1 << 22) || rs_grow(m, w) < 0) {
+    /* too big to analyse: every option of every decision, as plain DFS */
+    for (size_t i = 0; i < D.pos; i++)
+      if (D.st[i].type == F_THREAD) for (unsigned o = 0; o < D.st[i].n; o++) D.st[i].bt[o] = 1;
+    return;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < D.pos; i++)
+    if (D.st[i].type == F_THREAD) { rs.idx[k] = (long)i; rs.who[k] = D.st[i].tid[D.st[i].chosen]; k++; }
+  memset(rs.tc, 0, w * w * sizeof *rs.tc);
+  memset(rs.cnt, 0, w * sizeof *rs.cnt);
+  for (size_t t = 0; t < w; t++) rs.mark[t] = -1;
+  for (size_t t = 0; t < w; t++) rs.last[t] = -1;
+  for (k = 0; k < m; k++) {
+    int p = rs.who[k];
+    int *cp = &rs.tc[(size_t)p * w], *vk = &rs.vc[k * w];
+    memcpy(vk, cp, w * sizeof *vk);
+    rs.loc[k] = rs.cnt[p]++;
+    long pp = rs.last[p];
+    rs.last[p] = (long)k;
+    const frame *fk = &D.st[rs.idx[k]];
+    const fp *x = &fk->fp[fk->chosen];
+    for (long i = (long)k - 1; i >= 0; i--) {
+      int q = rs.who[i];
+      if (q == p) continue;
+      const frame *fi = &D.st[rs.idx[i]];
+      if (!fp_dep(&fi->fp[fi->chosen], x)) continue;
+      if (rs.mark[q] != (int)k) {               /* the latest of q's: its clock covers q's earlier ones */
+        rs.mark[q] = (int)k;
+        const int *vi = &rs.vc[(size_t)i * w];
+        for (size_t t = 0; t < w; t++) if (vi[t] > vk[t]) vk[t] = vi[t];
+      }
+      if (cp[q] > rs.loc[i]) continue;          /* p knew of it: ordered, no race */
+      add_bt(&D.st[rs.idx[i]], p);
+      if (i <= pp) break;                       /* before p's previous transition: only the latest */
+    }
+    vk[p] = rs.loc[k] + 1;
+    memcpy(cp, vk, w * sizeof *vk);
+  }
+}
+
 /* ---- the search --------------------------------------------------------------------- */
 
 /* Advance to the next schedule; 0 when the tree is done. */
+/* An option of f still to explore. A thread decision's options are
+ * explored in any order (a race may add an option below the chosen one),
+ * the others' in order. */
+static int pending(const frame *f, unsigned j) {
+  if (f->type == F_THREAD) return f->bt[j] && !f->done[j] && allowed(f, j);
+  return j > f->chosen && allowed(f, j);
+}
+
 static int backtrack(void) {
   while (D.nst) {
     frame *f = &D.st[D.nst - 1];
-    for (unsigned j = f->chosen + 1; j < f->n; j++) {
-      if (!allowed(f, j)) continue;
+    for (unsigned j = 0; j < f->n; j++) {
+      if (!pending(f, j)) continue;
       f->chosen = j;
       if (f->type == F_THREAD) f->done[j] = 1;
       return 1;
     }
+    /* Done with this decision: the options the bound and the shard allowed
+     * but no race asked for (or that slept) were equivalent to explored ones. */
+    if (f->type == F_THREAD && D.reduce)
+      for (unsigned j = 0; j < f->n; j++) D.pruned += !f->done[j] && within_bound(f, j) && in_shard(f, j);
     frame_free(f);
     D.nst--;
   }
   return 0;
 }
 
-/* Untried allowed options left on the stack: each is one schedule at least. */
+/* Untried options left on the stack: each is one schedule at least. */
 static long remaining(void) {
   long r = 0;
   for (size_t i = 0; i < D.nst; i++)
-    for (unsigned j = D.st[i].chosen + 1; j < D.st[i].n; j++) r += allowed(&D.st[i], j);
+    for (unsigned j = 0; j < D.st[i].n; j++) r += pending(&D.st[i], j);
   return r;
 }
 
@@ -662,7 +820,7 @@ void ipf__dfs_set_runner(ipf__dfs_runner run, void *arg) {
 
 long ipf__dfs_preemptions(void) { return D.exec_pre; }
 
-int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, int stop_at_cut,
+int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce,
                     long *budget, ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void)) {
   arena_make();
   reset();
@@ -701,10 +859,11 @@ int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int re
       break;
     }
     if (D.unstable && reduce) { lv->unstable = 1; break; }
+    if (reduce) races();
+    if (reduce && D.bound_hit) break;            /* no longer a proof: the caller searches plainly */
     int mine = owned();
     if (!D.redundant && mine) lv->schedules++;
     if (v != IPF_VERDICT_OK && mine) break;     /* another shard's bug is that shard's to report */
-    if (reduce && stop_at_cut && D.bound_hit) break;   /* no longer a proof: stop spending on it */
     if (!backtrack()) { lv->complete = 1; break; }
   }
   lv->pruned = D.pruned;

@@ -6,7 +6,7 @@
  * string replays like every other. Between two thread decisions a thread
  * runs one *transition*; what it touches (its footprint) is reported with
  * ipf__dfs_touch, so that dfs.c can tell independent transitions apart
- * (sleep sets). */
+ * (partial-order reduction). */
 #ifndef IPCFAULT_SCHED_DFS_H
 #define IPCFAULT_SCHED_DFS_H
 
@@ -27,15 +27,17 @@ int ipf__dfs_fault(void);
 void ipf__dfs_touch(int kind, const void *obj);
 
 /* One depth-first search of sc at preemption bound k (-1: none), with
- * sleep sets when reduce (stopping as soon as the bound cuts a branch when
- * stop_at_cut); at most *budget executions (decremented). res
- * holds the last execution's result (*have_res: res must be freed first). */
+ * partial-order reduction when reduce (DPOR backtrack sets and sleep sets;
+ * stopping at the first option the bound refuses it, as it is then no
+ * proof); at most
+ * *budget executions (decremented). res holds the last execution's result
+ * (*have_res: res must be freed first). */
 struct ipf__dfs_level {
   long schedules, pruned, at_least, executions;
   int complete, bound_hit;
   int unstable;             /* footprints moved between executions: reduction cannot be trusted */
 };
-int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce, int stop_at_cut,
+int ipf__dfs_search(const ipf_scenario *sc, const ipf_config *cfg, int k, int reduce,
                     long *budget, ipf_result *res, int *have_res, struct ipf__dfs_level *lv, int (*stop)(void));
 
 /* Where ipf__dfs_search runs an execution: ipf_exec (NULL, the default),

@@ -54,11 +54,12 @@ int ipf_explore_dfs(const ipf_scenario *sc, const ipf_config *cfg, long runs, ip
     st->bound = k;
     /* Levels below K plainly: they establish a bug's depth, and a reduced
      * pass there would be cut by the small bound. At K, reduced first: its
-     * claim holds only if the bound cut nothing, so at the first cut it
-     * stops and the level is searched as plain DFS. */
+     * claim holds only if the bound refused nothing the reduction asked for
+     * (it was then the unbounded search), so at the first refusal it stops
+     * and the level is searched as plain DFS. */
     for (int reduce = cfg->dfs_reduction && (k == K || K < 0) ? 1 : 0; reduce >= 0; reduce--) {
       struct ipf__dfs_level lv;
-      v = ipf__dfs_search(sc, cfg, k, reduce, 1, &budget, res, &have, &lv, stop);
+      v = ipf__dfs_search(sc, cfg, k, reduce, &budget, res, &have, &lv, stop);
       st->executions += lv.executions;
       st->schedules = lv.schedules;
       st->pruned = lv.pruned;

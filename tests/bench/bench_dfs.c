@@ -34,7 +34,7 @@ static struct one run(const ipf_scenario *sc, int k, int reduce) {
   int have = 0;
   struct ipf__dfs_level lv;
   double t0 = now();
-  ipf__dfs_search(sc, &c, k, reduce, 0, &budget, &r, &have, &lv, NULL);
+  ipf__dfs_search(sc, &c, k, reduce, &budget, &r, &have, &lv, NULL);
   struct one o = { lv.schedules, lv.executions, lv.pruned, lv.complete, lv.bound_hit, now() - t0 };
   if (have) ipf_result_free(&r);
   return o;
