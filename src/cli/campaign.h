@@ -33,6 +33,10 @@ const struct option *ipf__opt_find(const char *arg, const struct option *lo);
 const char *ipf__opt_bad(const char *arg, int optopt_, const struct option *lo, char *buf, size_t len);
 /* exec -- PROGRAM: an unmodified pthread program under the scheduler (exec.c). */
 int ipf__cmd_exec(int argc, char **argv);
+/* main.c's signal handling for a command that loops over executions: a
+ * first SIGINT/SIGTERM sets the stop flag, a second ends the process. */
+void ipf__cli_stop_on_signal(void);
+int ipf__cli_stop_requested(void);
 /* cc|c++ ARGS: compile with the kit's memory instrumentation (cc.c); argv[0]
  * is "cc" or "c++" (or the ipcfault-cc / ipcfault-c++ program's name). */
 int ipf__cmd_cc(int argc, char **argv);

@@ -226,6 +226,10 @@ static void start_server(struct server *s, const char *path, char **args, const 
   if (s->pid < 0) die("fork: %s", strerror(errno));
   if (s->pid == 0) {
     ipf__die_with_parent(parent);    /* kept across execv: the forkserver dies with us */
+    /* its own process group: a Ctrl-C at the terminal is the command's to
+     * act on (stop after this execution), not a signal that kills the
+     * execution in flight and passes for a crash of the program */
+    setpgid(0, 0);
     /* only async-signal-safe calls until exec (the CLI may have threads) */
     int null = open("/dev/null", O_RDWR);
     if (null < 0 || dup2(null, 0) < 0 || (!show_output && (dup2(null, 1) < 0 || dup2(s->err, 2) < 0)) ||
@@ -634,6 +638,7 @@ int ipf__cmd_exec(int argc, char **argv) {
     runs = 1;
   }
 
+  ipf__cli_stop_on_signal();
   struct server s;
   int dfs_fd = -1;
   if (dfs) {
@@ -665,7 +670,7 @@ int ipf__cmd_exec(int argc, char **argv) {
     shm->seed = seed;
     ipf_result dr;
     ipf__dfs_set_runner(exec_runner, &dx);
-    v = ipf_explore_dfs(&sc, &cfg, runs, &dr, &dst, NULL);
+    v = ipf_explore_dfs(&sc, &cfg, runs, &dr, &dst, ipf__cli_stop_requested);
     ipf__dfs_set_runner(NULL, NULL);
     if (v == IPF_VERDICT_ERROR && strncmp(dr.message, o.message, sizeof dr.message - 1)) {
       /* the search's own error (a decision that does not replay) */
@@ -687,8 +692,10 @@ int ipf__cmd_exec(int argc, char **argv) {
     if (shm->fstats)
       for (int k = 0; k < IPF_SITE_COUNT; k++) { fcalls[k] += shm->fcalls[k]; ffired[k] += shm->ffired[k]; }
     if (o.steps > longest) longest = o.steps;
-    if (v != IPF_VERDICT_OK) break;
+    if (v != IPF_VERDICT_OK || ipf__cli_stop_requested()) break;
   }
+  int interrupted = v == IPF_VERDICT_OK && !schedule && ipf__cli_stop_requested() &&
+                    (dfs ? !dst.exhaustive : execs < runs);
   double secs = ipf__now_s() - t0;
   if (cut && v == IPF_VERDICT_ERROR && !strncmp(o.message, "schedule ended early", 20)) {
     /* the recorded decisions all fit and ran out where the wall clock had
@@ -776,7 +783,7 @@ int ipf__cmd_exec(int argc, char **argv) {
     for (int i = 0, k = 0; i < IPF_SITE_COUNT; i++)
       if (fcalls[i] || ffired[i])
         printf("%s\"%s\":{\"calls\":%ld,\"fired\":%ld}", k++ ? "," : "", ipf_site_name(i), fcalls[i], ffired[i]);
-    printf("},\"interrupted\":false");
+    printf("},\"interrupted\":%s", interrupted ? "true" : "false");
     if (dfs)
       printf(",\"exhaustive\":%s,\"unbounded\":%s,\"schedules\":%ld,\"pruned\":%ld,\"bound\":%d,"
              "\"max_faults\":%d,\"at_least\":%ld,\"depth\":%d", dst.exhaustive ? "true" : "false",
@@ -818,10 +825,11 @@ int ipf__cmd_exec(int argc, char **argv) {
     } else if (dfs) {
       char sum[512];
       ipf_dfs_summary(&dst, sum, sizeof sum);
-      printf("ok: %s, %s (%ld executions, %.0f/s)\n", name, sum, execs, secs > 0 ? execs / secs : 0.0);
+      printf("ok: %s, %s (%ld executions, %.0f/s)%s\n", name, sum, execs, secs > 0 ? execs / secs : 0.0,
+             interrupted ? " (interrupted)" : "");
     } else {
-      printf("ok: %s, nothing found in %ld executions (%s, %.0f executions/s)\n", name, execs,
-             strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0);
+      printf("ok: %s, nothing found in %ld executions (%s, %.0f executions/s)%s\n", name, execs,
+             strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0, interrupted ? " (interrupted)" : "");
     }
     for (int i = 0, k = 0; i < IPF_SITE_COUNT; i++)
       if (ffired[i]) printf("%s %s %ld", k++ ? "," : "faults fired:", ipf_site_name(i), ffired[i]);

@@ -148,6 +148,15 @@ static void setup_signals(void) {
   }
 }
 
+/* exec (exec.c) loops over executions as explore does: the first SIGINT or
+ * SIGTERM asks it to stop after the execution in flight, a second one ends
+ * it at once (children killed, private directories removed). */
+void ipf__cli_stop_on_signal(void) {
+  loop_command = 1;
+  setup_signals();
+}
+int ipf__cli_stop_requested(void) { return atomic_load(&stop_requested); }
+
 static long parse_num(const char *opt, const char *v, long min, long max) {
   return ipf__cli_number(prog, opt, v, min, max, help_hint);
 }

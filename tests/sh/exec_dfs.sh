@@ -48,6 +48,20 @@ js=$(timeout 120 "$cli" exec --strategy dfs --json -- "$progs/abba-bug" 2>&1)
 # the budget runs out: not exhaustive, said so
 out=$(timeout 120 "$cli" exec --strategy dfs --runs 3 -- "$fixed" 2>&1); rc=$?
 [ $rc -eq 0 ] && printf '%s' "$out" | grep -q "not exhaustive: [0-9]* schedules explored of at least" && ok || bad "budget: $out"
+# Ctrl-C (SIGINT to the command alone, as a terminal's goes to the group:
+# the forkserver has a group of its own): the search stops after the
+# execution in flight, says it was interrupted and not exhaustive, and
+# leaves no process behind
+"$cli" exec --strategy dfs --runs 1000000 --preemptions 64 --bound-exact -- "$progs/philosophers-fixed" \
+  > "$tmp/int.out" 2>&1 &
+cmd=$!
+sleep 2
+kill -INT $cmd
+wait $cmd; rc=$?
+sleep 0.2
+left=$(pgrep -f "$progs/philosophers-fixed" || true)
+[ $rc -eq 0 ] && grep -q "^ok: exec:philosophers-fixed, not exhaustive: .* (interrupted)\$" "$tmp/int.out" && [ -z "$left" ] \
+  && ok || bad "interrupted dfs: rc $rc, left '$left': $(cat "$tmp/int.out")"
 # bad input: one line, exit 2
 one_line exec --preemptions 1 -- "$fixed"
 one_line exec --strategy dfs --schedule 1:0:1:0 -- "$fixed"
