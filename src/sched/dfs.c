@@ -685,33 +685,20 @@ static void add_bt(frame *f, int tid) {
   for (unsigned o = 0; o < f->n; o++) { f->bt[o] = 1; if (!within_bound(f, o)) D.bound_hit = 1; }
 }
 
+/* p resized to n elements, 0; or kept as it was, -1. */
+#define GROW(p, n) ((nw = realloc((p), (n) * sizeof *(p))) ? ((p) = nw, 0) : -1)
+
 static int rs_grow(size_t m, size_t w) {
+  void *nw;
   if (m > rs.cap) {
-    long *a = realloc(rs.idx, m * sizeof *a);
-    if (a) rs.idx = a;
-    int *b = realloc(rs.who, m * sizeof *b);
-    if (b) rs.who = b;
-    int *c = realloc(rs.loc, m * sizeof *c);
-    if (c) rs.loc = c;
-    if (!a || !b || !c) return -1;
+    if (GROW(rs.idx, m) || GROW(rs.who, m) || GROW(rs.loc, m)) return -1;
     rs.cap = m;
   }
   if (w > rs.wcap) {
-    int *a = realloc(rs.tc, w * w * sizeof *a);
-    if (a) rs.tc = a;
-    int *b = realloc(rs.cnt, w * sizeof *b);
-    if (b) rs.cnt = b;
-    int *c = realloc(rs.mark, w * sizeof *c);
-    if (c) rs.mark = c;
-    long *d = realloc(rs.last, w * sizeof *d);
-    if (d) rs.last = d;
-    if (!a || !b || !c || !d) return -1;
+    if (GROW(rs.tc, w * w) || GROW(rs.cnt, w) || GROW(rs.mark, w) || GROW(rs.last, w)) return -1;
     rs.wcap = w;
   }
-  int *v = realloc(rs.vc, m * w * sizeof *v);
-  if (!v) return -1;
-  rs.vc = v;
-  return 0;
+  return GROW(rs.vc, m * w);
 }
 
 static void races(void) {
