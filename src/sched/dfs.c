@@ -674,15 +674,19 @@ static struct {
   long *last;               /* per thread: its latest transition so far */
 } rs;
 
+/* Ask for option o of f. One the bound refuses is a cut: the search is
+ * then no longer the unbounded one (bound_hit). */
+static void want(frame *f, unsigned o) {
+  f->bt[o] = 1;
+  if (!within_bound(f, o)) D.bound_hit = 1;
+}
+
 /* Ask for thread tid's option at f (every option where tid cannot run
- * there: a persistent set, conservatively). An option the bound refuses is
- * a cut: the search is then no longer the unbounded one (bound_hit). */
+ * there: a persistent set, conservatively). */
 static void add_bt(frame *f, int tid) {
-  int any = 0;
   for (unsigned o = 0; o < f->n; o++)
-    if (f->tid[o] == tid) { f->bt[o] = 1; any = 1; if (!within_bound(f, o)) D.bound_hit = 1; }
-  if (any) return;
-  for (unsigned o = 0; o < f->n; o++) { f->bt[o] = 1; if (!within_bound(f, o)) D.bound_hit = 1; }
+    if (f->tid[o] == tid) { want(f, o); return; }
+  for (unsigned o = 0; o < f->n; o++) want(f, o);
 }
 
 /* p resized to n elements, 0; or kept as it was, -1. */
@@ -711,9 +715,10 @@ static void races(void) {
   }
   if (m < 2) return;
   if (m * w > ((size_t)1 << 22) || rs_grow(m, w) < 0) {
-    /* too big to analyse: every option of every decision, as plain DFS */
+    /* too big to analyse: every option of every decision, as plain DFS
+     * (and what the bound refuses of them is a cut, as for any request) */
     for (size_t i = 0; i < D.pos; i++)
-      if (D.st[i].type == F_THREAD) for (unsigned o = 0; o < D.st[i].n; o++) D.st[i].bt[o] = 1;
+      if (D.st[i].type == F_THREAD) for (unsigned o = 0; o < D.st[i].n; o++) want(&D.st[i], o);
     return;
   }
   size_t k = 0;
