@@ -660,9 +660,9 @@ int ipf__dfs_fault(void) {
  * holds (add_bt notes it as bound_hit; explore.c then searches the level
  * plainly). Bounded POR (Coons, Musuvathi and McKinley, OOPSLA 2013) adds
  * conservative backtrack points at the context switch before each race to
- * stay sound under the bound; an implementation of it here (with and
- * without the paper's sleep-set-free setting) still missed outcomes that
- * plain bounded DFS reaches on 1 to 2 of 40 random lock programs
+ * stay sound under the bound; implementations of it here (several
+ * variants of where the conservative point falls) still missed outcomes
+ * that plain bounded DFS reaches on 1 to 2 of 40 random lock programs
  * (tests/test_dfs.c, reduced_search_reaches_every_outcome...), so it is not
  * used: a proof must not rest on it. */
 static struct {
@@ -758,7 +758,6 @@ static void races(void) {
 
 /* ---- the search --------------------------------------------------------------------- */
 
-/* Advance to the next schedule; 0 when the tree is done. */
 /* An option of f still to explore. A thread decision's options are
  * explored in any order (a race may add an option below the chosen one),
  * the others' in order. */
@@ -767,6 +766,7 @@ static int pending(const frame *f, unsigned j) {
   return j > f->chosen && allowed(f, j);
 }
 
+/* Advance to the next schedule; 0 when the tree is done. */
 static int backtrack(void) {
   while (D.nst) {
     frame *f = &D.st[D.nst - 1];

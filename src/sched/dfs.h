@@ -29,9 +29,8 @@ void ipf__dfs_touch(int kind, const void *obj);
 /* One depth-first search of sc at preemption bound k (-1: none), with
  * partial-order reduction when reduce (DPOR backtrack sets and sleep sets;
  * stopping at the first option the bound refuses it, as it is then no
- * proof); at most
- * *budget executions (decremented). res holds the last execution's result
- * (*have_res: res must be freed first). */
+ * proof); at most *budget executions (decremented). res holds the last
+ * execution's result (*have_res: res must be freed first). */
 struct ipf__dfs_level {
   long schedules, pruned, at_least, executions;
   int complete, bound_hit;
