@@ -181,9 +181,19 @@ void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
 #define IPF_TSAN_ONLY_ACQUIRE(a) __tsan_acquire((void *)(a))
 #define IPF_TSAN_ONLY_RELEASE(a) __tsan_release((void *)(a))
+/* The kit's own probes of a program's objects (fstat of a pipe's other end
+ * to word a report) are no accesses of the program's: TSan's interceptors
+ * would count them as reads of the fd, racing with a close in a thread the
+ * program never synchronised with. */
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
+#define IPF_TSAN_IGNORE_BEGIN() __tsan_ignore_thread_begin()
+#define IPF_TSAN_IGNORE_END() __tsan_ignore_thread_end()
 #else
 #define IPF_TSAN_ONLY_ACQUIRE(a) ((void)(a))
 #define IPF_TSAN_ONLY_RELEASE(a) ((void)(a))
+#define IPF_TSAN_IGNORE_BEGIN() ((void)0)
+#define IPF_TSAN_IGNORE_END() ((void)0)
 #endif
 
 /* The public API's blocking calls name the program's call site for reports
