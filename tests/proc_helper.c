@@ -19,8 +19,12 @@
  *             sees it, then waitid(P_ALL) reaps it
  *   wait4     fork; the child exit(2)s (atexit handler and stdio flush
  *             into a pipe); the parent reads the flushed text, then
- *             wait4(-1) with rusage */
+ *             wait4(-1) with rusage
+ *   spawnabba system("exit 0"), then two threads take two mutexes in
+ *             opposite orders (under exec: a deadlock whose report says
+ *             a process outside the run took part) */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -179,8 +183,27 @@ static int wait4_mode(void) {
   return 0;
 }
 
+static pthread_mutex_t ma = PTHREAD_MUTEX_INITIALIZER, mb = PTHREAD_MUTEX_INITIALIZER;
+static void *ab(void *arg) {
+  pthread_mutex_t *first = arg ? &ma : &mb, *second = arg ? &mb : &ma;
+  pthread_mutex_lock(first);
+  pthread_mutex_lock(second);
+  pthread_mutex_unlock(second);
+  pthread_mutex_unlock(first);
+  return NULL;
+}
+static int spawn_abba(void) {
+  int st = system("exit 0");
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return fail("system");
+  pthread_t x, y;
+  if (pthread_create(&x, NULL, ab, &ma) || pthread_create(&y, NULL, ab, NULL)) return fail("pthread_create");
+  pthread_join(x, NULL);
+  pthread_join(y, NULL);
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 2) return fail("usage: proc_helper spawn|execfail|exec|pollexec|kill|orphans|waitid|wait4");
+  if (argc != 2) return fail("usage: proc_helper spawn|execfail|exec|pollexec|kill|orphans|waitid|wait4|spawnabba");
   if (!strcmp(argv[1], "spawn")) return spawn();
   if (!strcmp(argv[1], "execfail")) return execfail();
   if (!strcmp(argv[1], "exec")) return exec_sh();
@@ -189,5 +212,6 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "orphans")) return orphans();
   if (!strcmp(argv[1], "waitid")) return waitid_mode();
   if (!strcmp(argv[1], "wait4")) return wait4_mode();
+  if (!strcmp(argv[1], "spawnabba")) return spawn_abba();
   return fail("unknown mode");
 }

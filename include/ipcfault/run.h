@@ -106,12 +106,18 @@ typedef struct ipf_result {
   long steps;               /* scheduling points taken */
   long preemptions;         /* switches away from a thread that could go on */
   long stalls;              /* of which by the stall watchdog (a thread with no scheduling point) */
-  int inexact;              /* 1: a stall preemption cut a thread where the kit does not control:
-                               the schedule may not replay exactly ("replayable": false) */
+  int inexact;              /* IPF_INEXACT_* bits, 0 when none: the schedule may not replay
+                               exactly ("replayable": false); ipf_inexact_words says why */
   int nthreads;
   char (*thread_names)[32]; /* malloc'd: nthreads names (NULL outside controlled mode) */
   ipf_event *events; size_t nevents;   /* when cfg.trace */
 } ipf_result;
+
+/* Why an execution may not replay exactly from its schedule. */
+#define IPF_INEXACT_STALL 1     /* the stall watchdog preempted a thread with no scheduling point */
+#define IPF_INEXACT_OUTSIDE 2   /* a process outside the run ran meanwhile (posix_spawn, system, popen) */
+/* ipf_result.inexact in words, for a report line: static text, "" for 0. */
+const char *ipf_inexact_words(int inexact);
 
 /* Run one execution of sc. Returns the verdict (also in res->verdict).
  * Release res with ipf_result_free. One execution at a time per process. */

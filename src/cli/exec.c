@@ -286,7 +286,8 @@ struct outcome {
   long steps;
   size_t ndec;
   int wall_cut;              /* ended by --timeout, not by the program or the kit */
-  int inexact;               /* a stall preemption: not exactly replayable */
+  int inexact;               /* IPF_INEXACT_*: not exactly replayable */
+  char outside[IPF_EXEC_OUTSIDE_CAP];   /* the first process it started outside the run */
 };
 
 static const char *signame(int sig) {
@@ -328,6 +329,8 @@ static int run_one(struct server *s, double timeout, const char *prog, const int
   if (rc < 0) die("the forkserver of %s is gone: %s", prog, read_errtail(s->err));
   o->steps = s->shm->steps;
   o->inexact = s->shm->inexact;
+  memcpy(o->outside, s->shm->outside, sizeof o->outside);
+  o->outside[sizeof o->outside - 1] = 0;
   o->ndec = s->shm->mlen < IPF_EXEC_MIRROR_CAP ? s->shm->mlen : IPF_EXEC_MIRROR_CAP;
   const char *tail = read_errtail(s->err);
   const char *san;
@@ -778,7 +781,8 @@ int ipf__cmd_exec(int argc, char **argv) {
     printf(",\"steps\":%ld,\"executions\":%ld,\"executions_per_second\":%.1f,\"plan\":", o.steps, execs,
            secs > 0 ? execs / secs : 0.0);
     ipf__json_str(stdout, ptext);
-    printf(",\"replayable\":%s", o.inexact ? "false" : "true");
+    printf(",\"replayable\":%s,\"outside\":", o.inexact ? "false" : "true");
+    ipf__json_str(stdout, o.outside);
     printf(",\"clean_error\":null,\"faults\":{");
     for (int i = 0, k = 0; i < IPF_SITE_COUNT; i++)
       if (fcalls[i] || ffired[i])
@@ -816,9 +820,8 @@ int ipf__cmd_exec(int argc, char **argv) {
       else printf("BUG in %s after %ld execution%s (%s, controlled mode)\n", name, execs, execs == 1 ? "" : "s",
                   strategy_name(cfg.strategy));
       printf("%s\n", o.message);
-      if (o.inexact)
-        printf("(not exactly replayable: the stall watchdog preempted a thread with no scheduling point, "
-               "where the kit does not control the cut)\n");
+      if (o.inexact) printf("(not exactly replayable: %s)\n", ipf_inexact_words(o.inexact));
+      if (o.outside[0]) printf("(outside the run: %s)\n", o.outside);
     } else if (schedule) {
       printf("ok: %s: the schedule ran to the end without a bug%s\n", name,
              cut ? " (it was recorded as a wall-clock hang: this replay did not reproduce it)" : "");
@@ -831,6 +834,9 @@ int ipf__cmd_exec(int argc, char **argv) {
       printf("ok: %s, nothing found in %ld executions (%s, %.0f executions/s)%s\n", name, execs,
              strategy_name(cfg.strategy), secs > 0 ? execs / secs : 0.0, interrupted ? " (interrupted)" : "");
     }
+    if (v == IPF_VERDICT_OK && o.outside[0])
+      printf("note: the program started a process outside the run (%s): the scheduler did not control it, so "
+             "its timing was not part of the schedules\n", o.outside);
     for (int i = 0, k = 0; i < IPF_SITE_COUNT; i++)
       if (ffired[i]) printf("%s %s %ld", k++ ? "," : "faults fired:", ipf_site_name(i), ffired[i]);
     for (int i = 0; i < IPF_SITE_COUNT; i++) if (ffired[i]) { printf("\n"); break; }

@@ -788,9 +788,7 @@ static void print_json(const struct opts *o, const ipf_scenario *sc, const ipf_r
 
 static void print_account(const ipf_scenario *sc, const ipf_result *r) {
   printf("%s: %s\n", sc->name, r->message);
-  if (r->inexact)
-    printf("(not exactly replayable: the stall watchdog preempted a thread with no scheduling point, "
-           "where the kit does not control the cut)\n");
+  if (r->inexact) printf("(not exactly replayable: %s)\n", ipf_inexact_words(r->inexact));
 }
 
 /* Re-run a found bug from its schedule with tracing on, for the account. */

@@ -39,6 +39,7 @@
 #include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -747,6 +748,40 @@ API int execle(const char *path, const char *arg, ...) {
   ARGV_OF(arg, argv, envp = va_arg(ap_, char *const *));
   leave_for(path, 0, PC());
   return get_execve()(path, (char *const *)argv, envp);
+}
+
+/* posix_spawn, system, popen: the process they start is outside the run
+ * (the section's DESIGN); the execution is marked so (ipf__outside_process)
+ * and the spawn itself is libc's. */
+static void outside(const char *how, const char *what, void *pc) {
+  if (!EMU()) return;
+  ENTER_AT(pc);
+  ipf__outside_process(how, what);
+  LEAVE();
+}
+REAL(int, posix_spawn, (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                        char *const[], char *const[]))
+API int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                    const posix_spawnattr_t *attr, char *const argv[], char *const envp[]) {
+  outside("posix_spawn", path, PC());
+  return get_posix_spawn()(pid, path, fa, attr, argv, envp);
+}
+REAL(int, posix_spawnp, (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                         char *const[], char *const[]))
+API int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                     const posix_spawnattr_t *attr, char *const argv[], char *const envp[]) {
+  outside("posix_spawnp", file, PC());
+  return get_posix_spawnp()(pid, file, fa, attr, argv, envp);
+}
+REAL(int, system, (const char *))
+API int system(const char *command) {
+  if (command) outside("system", command, PC());     /* system(NULL) only asks whether a shell exists */
+  return get_system()(command);
+}
+REAL(FILE *, popen, (const char *, const char *))
+API FILE *popen(const char *command, const char *type) {
+  outside("popen", command, PC());
+  return get_popen()(command, type);
 }
 
 #endif

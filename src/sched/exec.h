@@ -41,6 +41,7 @@
 #define IPF_EXEC_MAGIC 0x49504678u      /* "IPFx" */
 #define IPF_EXEC_MIRROR_CAP (1u << 22)
 #define IPF_EXEC_SCHED_CAP (1u << 24)
+#define IPF_EXEC_OUTSIDE_CAP 160
 #define IPF_EXEC_TRACE_CAP (1u << 16)   /* events of --trace/--html kept (the last ones) */
 
 /* The fault sites an execution under exec can reach: the interposed I/O
@@ -77,7 +78,8 @@ struct ipf_exec_shm {
   size_t tnev, tfirst;          /* events kept; index of the first one */
   ipf_event tev[IPF_EXEC_TRACE_CAP];
   long timeout_ms;              /* request: the wall-clock bound (--timeout), 0 = none */
-  volatile int inexact;         /* result: a stall preemption happened (not exactly replayable) */
+  volatile int inexact;         /* result: IPF_INEXACT_* (not exactly replayable) */
+  char outside[IPF_EXEC_OUTSIDE_CAP];            /* result: the first process started outside the run ("posix_spawn /bin/sh") */
   int wall_cut;                 /* result: the execution ended itself at the --timeout bound */
   void *dfs_base;               /* --strategy dfs: where the search's state is mapped (IPF_EXEC_DFS_FD) */
   size_t dfs_size;
@@ -102,6 +104,9 @@ struct ipf_exec_shm {
 extern __thread int ipf__pt_guard __attribute__((tls_model("initial-exec")));
 /* Counts the program's sync calls of this execution (NULL: not counting). */
 extern long *ipf__exec_stepc;
+/* Where to name the first process the program started outside the run
+ * (ipf_exec_shm.outside; NULL: not asked). */
+extern char *ipf__exec_outside;
 
 int ipf__pt_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
 int ipf__pt_join(pthread_t t, void **ret);

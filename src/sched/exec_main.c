@@ -148,6 +148,8 @@ static __attribute__((noreturn)) void child(void) {
   shm->reported = 0;
   shm->mlen = 0;
   shm->inexact = 0;
+  shm->outside[0] = 0;
+  ipf__exec_outside = shm->outside;
   shm->wall_cut = 0;
   ipf__exec_stepc = &shm->steps;
   ipf__heap_begin();

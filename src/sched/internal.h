@@ -81,6 +81,10 @@ extern unsigned long ipf__exec_gen;
  * exit ends the execution, exec mode's business). */
 enum { IPF_LEAVE_EXIT = 1, IPF_LEAVE_EXEC = 2 };
 void ipf__proc_leave(int how, int status, const char *what);
+/* The calling thread starts a process outside the run: `how` the call
+ * (posix_spawn, system, popen), `what` the program or command. Marks the
+ * execution IPF_INEXACT_OUTSIDE and says so in the trace. */
+void ipf__outside_process(const char *how, const char *what);
 /* Kill and reap every process of the current run but the root (exec mode,
  * when the root process itself ends the execution, with exit()): returns
  * the run's verdict so far, with the process oracles applied (a child still
@@ -120,7 +124,7 @@ int ipf__wd_wait(_Atomic uint32_t *done, long period_ms);
 long ipf__wd_period(const ipf_config *cfg);
 void ipf__wd_thread_start(void);
 void ipf__wd_prepare(void);
-void ipf__wd_mark_inexact(void);
+void ipf__wd_mark_inexact(int why);   /* IPF_INEXACT_* */
 int ipf__stall_sig(void);
 int ipf__real_sigaction(int sig, const struct sigaction *sa, struct sigaction *old);
 extern long ipf__wd_wall_ms;

@@ -1079,7 +1079,7 @@ void ipf__stall_at(long seen, uintptr_t pc, uint64_t regs, int how) {
   me->from_stall = 1;
   if (next == me) return;
   R.preemptions++;
-  if (!S.inexact) { S.inexact = 1; ipf__wd_mark_inexact(); }
+  if (!(S.inexact & IPF_INEXACT_STALL)) { S.inexact |= IPF_INEXACT_STALL; ipf__wd_mark_inexact(IPF_INEXACT_STALL); }
   note_switch(me, next);
   switch_to(me, next);
 }
@@ -2340,6 +2340,37 @@ void ipf__proc_leave(int how, int status, const char *what) {
   self = NULL;                        /* what this process does from here is not scheduled */
   atomic_store_explicit(&R.done, 2, memory_order_release);
   futex_wake(&R.done);
+}
+
+/* posix_spawn, system and popen never come through ipf_fork (glibc clones
+ * the process itself): it runs free of the scheduler, and what it does to
+ * the run's objects (the pipe it writes, the file it creates) happens at
+ * times the schedule does not record. The run goes on, but the execution
+ * may not replay exactly, and its report says so (ipf_result.inexact). */
+char *ipf__exec_outside;
+void ipf__outside_process(const char *how, const char *what) {
+  if (ipf__world() != IPF_WORLD_CONTROLLED || !self) return;
+  ipf__trace("%s %s: a process outside the run", how, what ? what : "");
+  if (!(S.inexact & IPF_INEXACT_OUTSIDE)) {
+    S.inexact |= IPF_INEXACT_OUTSIDE;
+    ipf__wd_mark_inexact(IPF_INEXACT_OUTSIDE);
+  }
+  if (ipf__exec_outside && !ipf__exec_outside[0])
+    snprintf(ipf__exec_outside, IPF_EXEC_OUTSIDE_CAP, "%s %s", how, what ? what : "");
+}
+
+const char *ipf_inexact_words(int inexact) {
+  switch (inexact & (IPF_INEXACT_STALL | IPF_INEXACT_OUTSIDE)) {
+  case 0: return "";
+  case IPF_INEXACT_STALL:
+    return "the stall watchdog preempted a thread with no scheduling point, where the kit does not control the cut";
+  case IPF_INEXACT_OUTSIDE:
+    return "the program started a process outside the run (posix_spawn, system or popen), which the scheduler "
+           "does not control";
+  default:
+    return "the stall watchdog preempted a thread with no scheduling point, and the program started a process "
+           "outside the run (posix_spawn, system or popen): neither is under the scheduler's control";
+  }
 }
 
 void ipf_exit(int status) {

@@ -291,6 +291,6 @@ int ipf__wd_wait(_Atomic uint32_t *done, long period_ms) {
   return 1;
 }
 
-void ipf__wd_mark_inexact(void) {
-  if (ipf__wd_inexact_out) *ipf__wd_inexact_out = 1;
+void ipf__wd_mark_inexact(int why) {
+  if (ipf__wd_inexact_out) *ipf__wd_inexact_out |= why;
 }

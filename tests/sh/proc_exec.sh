@@ -2,7 +2,9 @@
 # Issue 13 under ipcfault exec: a plain-gcc program's own processes.
 #  - the process interposers pass through outside ipcfault (the preload
 #    library loaded, no run), and posix_spawn/system/popen with waitpid and
-#    waitid work under exec (those processes are outside the run);
+#    waitid work under exec (those processes are outside the run, and the
+#    report says so: a note, "replayable": false, "outside" in --json, the
+#    words on a bug's report);
 #  - with the run spanning processes (the scheduler's side of issue 13):
 #    the parent that waits before draining a pipe its child fills
 #    (pipe_wait_drain-bug) is a deadlock that names both processes by pid
@@ -57,6 +59,20 @@ for m in spawn execfail exec pollexec kill waitid wait4; do
 done
 out=$(timeout 300 "$cli" exec --runs 30 -- "$helper" spawn 2>&1); rc=$?
 [ $rc -eq 0 ] && ok || bad "exec of posix_spawn/system/popen + waitpid/waitid: rc $rc: $(printf '%s' "$out" | head -5)"
+# ... and the report says that a process outside the run took part
+case $out in *"note: the program started a process outside the run (posix_spawn /bin/sh)"*) ok;;
+  *) bad "exec spawn: no note of the process outside the run: $(printf '%s' "$out" | head -3)";; esac
+js=$(run --runs 2 --json -- "$helper" spawn)
+[ "$(field "$js" replayable)" = false ] && [ "$(field "$js" outside)" = "posix_spawn /bin/sh" ] && ok ||
+  bad "exec spawn --json: replayable/outside: $js"
+js=$(run --runs 2 --json -- "$progs/abba-fixed")
+[ "$(field "$js" replayable)" = true ] && [ -z "$(field "$js" outside)" ] && ok ||
+  bad "exec abba-fixed --json (no outside process): replayable/outside: $js"
+# a bug found in an execution with one: the report says its replay may not be exact, and names it
+out=$(run --runs 300 -- "$helper" spawnabba); rc=$?
+case $out in *"deadlock"*"(not exactly replayable: the program started a process outside the run"*"(outside the run: system exit 0)"*)
+  [ $rc -eq 1 ] && ok || bad "exec spawnabba: rc $rc";;
+  *) bad "exec spawnabba: rc $rc, no deadlock with the outside-process words: $(printf '%s' "$out" | head -8)";; esac
 no_strays "exec spawn"
 
 # ---- 2. the run spans processes ----------------------------------------------
