@@ -259,6 +259,9 @@ int ipf__fault_decide(int site, long *arg) {
     if (act == IPF_ACT_OFF) *arg = 0;
   }
   if (act == IPF_ACT_OFF) return act;
+  /* what a fired fault does is not modelled for dfs (a disconnect swaps
+   * the object behind an fd): dependent on everything */
+  ipf__dfs_touch(IPF_PK_OTHER, NULL);
   atomic_fetch_add_explicit(&fired[site], 1, memory_order_relaxed);
   ipf__fault_fired();
   if (act == IPF_ACT_ERROR || act == IPF_ACT_DELAY || act == IPF_ACT_SHORT)

@@ -304,7 +304,7 @@ static int wait_ready(int fd, short ev, long ms) {
 
 int ipf_wait_fd(int fd, short events, long timeout_ms) {
   int w = ipf__world();
-  if (w == IPF_WORLD_CONTROLLED) ipf__point("ipf_wait_fd", NULL);
+  if (w == IPF_WORLD_CONTROLLED) ipf__point_fd("ipf_wait_fd", is_external(fd) ? -1 : fd);
   else if (w == IPF_WORLD_CHAOS) ipf__chaos_delay();
   return wait_ready(fd, events, timeout_ms);
 }
@@ -486,7 +486,8 @@ static ssize_t xfer(const char *what, int site, int writing, int sock, int fd,
   (void)site;
   if (cnt < 1 || cnt > IOV_MAX) return -EINVAL;
   int w = ipf__world();
-  point(w, what);
+  if (w == IPF_WORLD_CONTROLLED) ipf__point_fd(what, is_external(fd) ? -1 : fd);
+  else if (w == IPF_WORLD_CHAOS) ipf__chaos_delay();
   struct iovec local[cnt];
   memcpy(local, iov0, sizeof local);
   struct iovec *iov = local;

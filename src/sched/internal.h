@@ -35,6 +35,9 @@ void ipf__set_pred(int (*pred)(const void *obj));
 /* A plain scheduling point (preemption possible). `what` names the operation
  * for hang reports ("ipf_mutex_lock"), obj its object. */
 void ipf__point(const char *what, const void *obj);
+/* The point before a read or write on fd (fd < 0: not modelled): dfs sees
+ * the object behind it (sched.c, fd_key). */
+void ipf__point_fd(const char *what, int fd);
 /* The same for an operation on sync object obj (mutex, cond, sem, join,
  * rwlock, barrier): dependent only on operations on obj (point.h). Its pc
  * is the program's call site when known (ipf__caller_pc), never the kit's. */

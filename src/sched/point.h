@@ -17,8 +17,11 @@
  * touch the same obj and at least one of them is not a pure read
  * (IPF_PK_READ, IPF_PK_ATOMIC_LOAD); every SYNC operation on the same obj is
  * dependent on every other; IPF_PK_OTHER is dependent on everything (the
- * safe default for points whose effect the kit does not model, such as io
- * on an fd that a point names by fd number rather than object).
+ * safe default for points whose effect the kit does not model: opening,
+ * closing and creating fds, sleeps, forks). A transfer on an fd is
+ * IPF_PK_FD under dfs, its obj the object behind the fd (sched.c, fd_key:
+ * a pipe's or FIFO's inode, one key for all sockets), so transfers on two
+ * pipes commute and two on one pipe do not.
  *
  * Happens-before: the emulated primitives call ipf__hb_release(sync) where
  * a real primitive publishes (unlock, post, signal-before-wake, create,
@@ -42,7 +45,7 @@ enum ipf__pk {
   IPF_PK_ATOMIC_LOAD,   /* C11 atomic load (or ipf_load) */
   IPF_PK_ATOMIC_STORE,  /* C11 atomic store (or ipf_store) */
   IPF_PK_ATOMIC_RMW,    /* exchange, fetch_op, compare_exchange */
-  IPF_PK_FD,            /* io on fd (obj = (void *)(intptr_t)fd) */
+  IPF_PK_FD,            /* a transfer on an fd (obj: the object behind it, sched.c fd_key) */
   IPF_PK_YIELD,         /* sched_yield / ipf_yield / spin: "I wait for someone else" */
   IPF_PK_COUNT
 };

@@ -77,6 +77,7 @@
 #include <setjmp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 
@@ -951,6 +952,37 @@ void ipf__point(const char *what, const void *obj) {
   ipf__point_op(IPF_PK_OTHER, what, obj, 0, ipf__caller_pc);
 }
 
+/* The object behind an fd, for dfs's dependence relation (IPF_PK_FD): what
+ * a read or write on it can change or observe. A pipe or FIFO is its inode,
+ * so its two ends are one object (a write and the read it makes possible
+ * are dependent); a file or device is its inode too. Every socket is one
+ * object: the two ends of a connection are two inodes, and the peer's is a
+ * netlink query away, so all socket I/O stays mutually dependent. NULL
+ * when fd is not open. Keys carry the top bits of a non-canonical address:
+ * never the program's data, whose names dfs takes by address. A collision
+ * (an inode past 2^48) only merges two objects: a dependence too many. */
+static const void *fd_key(int fd) {
+  struct stat st;
+  if (fd < 0) return NULL;
+  IPF_TSAN_IGNORE_BEGIN();            /* the kit's probe, not the program's access */
+  int rc = fstat(fd, &st);
+  IPF_TSAN_IGNORE_END();
+  if (rc < 0) return NULL;
+  if (S_ISSOCK(st.st_mode)) return (const void *)(uintptr_t)0xF0FFFFFFFFFFFFFFull;
+  return (const void *)(uintptr_t)(0xF000000000000000ull | ((uint64_t)(st.st_dev & 0xFFF) << 48) |
+                                   ((uint64_t)st.st_ino & 0xFFFFFFFFFFFFull));
+}
+
+/* A point before a transfer on fd (io.c; fd < 0: an fd the kit does not
+ * model, e.g. one whose peer is outside the run). Only dfs looks at the
+ * object, so only dfs pays the fstat. Opening, closing, dup'ing and
+ * creating fds stay IPF_PK_OTHER: they change which object an fd number
+ * names, and the number the next open returns. */
+void ipf__point_fd(const char *what, int fd) {
+  const void *key = R.cfg.strategy == IPF_STRAT_DFS ? fd_key(fd) : NULL;
+  ipf__point_op(key ? IPF_PK_FD : IPF_PK_OTHER, what, key, 0, ipf__caller_pc);
+}
+
 /* ---- happens-before edges (point.h) ------------------------------------------ */
 
 void (*ipf__hb_hook_acquire)(int tid, const void *sync);
@@ -1097,11 +1129,12 @@ int ipf__block(int kind, const void *obj, long arg, long deadline_ms) {
   me->deadline = deadline_ms >= 0 ? R.vnow + deadline_ms : -1;
   me->q_epoch = -1;
   R.xepoch++;
-  /* what a waiter touches, for dfs: its object; a wait on an fd, a sleep
-   * or anything timed depends on what the kit does not model (the kernel,
-   * virtual time) */
+  /* what a waiter touches, for dfs: its object (an fd's: fd_key); a sleep
+   * or anything timed depends on what the kit does not model (virtual time) */
   if (R.cfg.strategy == IPF_STRAT_DFS) {
-    if (kind == IPF_WAIT_FD || kind == IPF_WAIT_SLEEP || deadline_ms >= 0 || !obj) ipf__dfs_touch(IPF_PK_OTHER, NULL);
+    const void *key = kind == IPF_WAIT_FD && deadline_ms < 0 ? fd_key((int)(intptr_t)obj) : NULL;
+    if (key) ipf__dfs_touch(IPF_PK_FD, key);
+    else if (kind == IPF_WAIT_FD || kind == IPF_WAIT_SLEEP || deadline_ms >= 0 || !obj) ipf__dfs_touch(IPF_PK_OTHER, NULL);
     else dfs_touch_sync(obj);
   }
   if (ipf__caller_pc) me->pending.pc = ipf__caller_pc;   /* a sleep takes no point first */
