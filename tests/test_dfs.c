@@ -474,6 +474,22 @@ Test(dfs, pipe_io_reduced_search_reaches_every_outcome_of_plain_search, .timeout
       reduced_total += sr.schedules;
     }
   }
+  /* and one program the random ones above need not contain: the outcome
+   * "the load saw the store, and the read came before the write" needs t0
+   * cut between its store and its write */
+  memset(&pp, 0, sizeof pp);
+  pp.nt = 2;
+  pp.len[0] = pp.len[1] = 2;
+  pp.op[0][0] = P_STORE; pp.op[0][1] = P_WRITE; pp.obj[0][1] = 1;
+  pp.op[1][0] = P_LOAD; pp.op[1][1] = P_READ; pp.obj[1][1] = 1;
+  for (int k = -1; k <= 2; k++) {
+    ipf_dfs_stats sp, sr;
+    size_t np = p_outcomes(k, 0, a, &sp), nr = p_outcomes(k, 1, b, &sr);
+    cr_assert(np != (size_t)-1 && nr != (size_t)-1, "store/write, load/read program, bound %d: not exhaustive", k);
+    cr_assert_eq(nr, np, "store/write, load/read program, bound %d: %zu outcomes plain, %zu reduced", k, np, nr);
+    cr_assert_arr_eq(a, b, np * sizeof *a, "store/write, load/read program, bound %d: other outcomes", k);
+    if (k < 0) cr_assert_eq(np, 4, "store/write, load/read program: %zu outcomes, not the 4 possible", np);
+  }
   cr_log_info("random pipe programs: %ld schedules plain, %ld reduced", plain_total, reduced_total);
   cr_assert_lt(reduced_total, plain_total);
 }
