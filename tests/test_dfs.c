@@ -171,8 +171,9 @@ static int cmp_ull(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* The sorted outcomes of a search of rprog_sc; *st its coverage. */
-static size_t outcomes(int bound, int reduce, unsigned long long *out, ipf_dfs_stats *st) {
+/* The sorted outcomes of a search of sc (rprog_sc, pprog_sc below); *st its coverage. */
+static size_t search_outcomes(const ipf_scenario *sc, int bound, int reduce, unsigned long long *out,
+                              ipf_dfs_stats *st) {
   nrouts = 0;
   ipf_config c;
   ipf_config_init(&c);
@@ -180,13 +181,16 @@ static size_t outcomes(int bound, int reduce, unsigned long long *out, ipf_dfs_s
   c.dfs_bound_exact = 1;
   c.dfs_reduction = reduce;
   ipf_result r;
-  int v = ipf_explore_dfs(&rprog_sc, &c, 200000, &r, st, NULL);
+  int v = ipf_explore_dfs(sc, &c, 200000, &r, st, NULL);
   cr_assert_eq(v, IPF_VERDICT_OK, "%s", r.message);
   ipf_result_free(&r);
   if (!st->exhaustive) return (size_t)-1;
   memcpy(out, routs, nrouts * sizeof *out);
   qsort(out, nrouts, sizeof *out, cmp_ull);
   return nrouts;
+}
+static size_t outcomes(int bound, int reduce, unsigned long long *out, ipf_dfs_stats *st) {
+  return search_outcomes(&rprog_sc, bound, reduce, out, st);
 }
 
 Test(dfs, reduced_search_reaches_every_outcome_of_plain_search_at_each_bound, .timeout = 600) {
@@ -415,20 +419,7 @@ static const ipf_scenario pprog_sc = { "test/dfs-random-pipes", IPF_EXPECT_OK, "
                                        NULL };
 
 static size_t p_outcomes(int bound, int reduce, unsigned long long *out, ipf_dfs_stats *st) {
-  nrouts = 0;
-  ipf_config c;
-  ipf_config_init(&c);
-  c.dfs_preemptions = bound;
-  c.dfs_bound_exact = 1;
-  c.dfs_reduction = reduce;
-  ipf_result r;
-  int v = ipf_explore_dfs(&pprog_sc, &c, 200000, &r, st, NULL);
-  cr_assert_eq(v, IPF_VERDICT_OK, "%s", r.message);
-  ipf_result_free(&r);
-  if (!st->exhaustive) return (size_t)-1;
-  memcpy(out, routs, nrouts * sizeof *out);
-  qsort(out, nrouts, sizeof *out, cmp_ull);
-  return nrouts;
+  return search_outcomes(&pprog_sc, bound, reduce, out, st);
 }
 
 Test(dfs, pipe_io_reduced_search_reaches_every_outcome_of_plain_search, .timeout = 600) {
