@@ -20,6 +20,9 @@
  *   wait4     fork; the child exit(2)s (atexit handler and stdio flush
  *             into a pipe); the parent reads the flushed text, then
  *             wait4(-1) with rusage
+ *   waitidfull fork; the child writes 128 KiB into a pipe; the parent
+ *             waitid(WEXITED | WNOWAIT)s before it reads (under exec: a
+ *             deadlock across the two processes)
  *   spawnabba system("exit 0"), then two threads take two mutexes in
  *             opposite orders (under exec: a deadlock whose report says
  *             a process outside the run took part) */
@@ -152,6 +155,25 @@ static int waitid_mode(void) {
   return 0;
 }
 
+static int waitid_full(void) {
+  int fds[2];
+  if (pipe(fds)) return fail("pipe");
+  pid_t p = fork();
+  if (p < 0) return fail("fork");
+  static char buf[1 << 17];
+  if (p == 0) {
+    close(fds[0]);
+    _exit(write(fds[1], buf, sizeof buf) == (ssize_t)sizeof buf ? 0 : 1);
+  }
+  close(fds[1]);
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  if (waitid(P_PID, (id_t)p, &si, WEXITED | WNOWAIT)) return fail("waitid");   /* before draining: the bug */
+  while (read(fds[0], buf, sizeof buf) > 0) {}
+  close(fds[0]);
+  return waitpid(p, NULL, 0) == p ? 0 : fail("waitpid");
+}
+
 static int hfd = -1;
 static void at_exit(void) { if (write(hfd, "+handler", 8) != 8) abort(); }
 
@@ -203,7 +225,7 @@ static int spawn_abba(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) return fail("usage: proc_helper spawn|execfail|exec|pollexec|kill|orphans|waitid|wait4|spawnabba");
+  if (argc != 2) return fail("usage: proc_helper spawn|execfail|exec|pollexec|kill|orphans|waitid|wait4|spawnabba|waitidfull");
   if (!strcmp(argv[1], "spawn")) return spawn();
   if (!strcmp(argv[1], "execfail")) return execfail();
   if (!strcmp(argv[1], "exec")) return exec_sh();
@@ -213,5 +235,6 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "waitid")) return waitid_mode();
   if (!strcmp(argv[1], "wait4")) return wait4_mode();
   if (!strcmp(argv[1], "spawnabba")) return spawn_abba();
+  if (!strcmp(argv[1], "waitidfull")) return waitid_full();
   return fail("unknown mode");
 }

@@ -460,8 +460,8 @@ API int pipe(int fds[2]) { IOWRAP(int, get_pipe()(fds), ipf_pipe(fds)); }
  * child sharing the parent's memory could not take part in the run, and
  * one returning from this wrapper would clobber the parent's frame). waitpid, wait, wait3,
  * wait4 (the rusage is zeroed: the kit does not account a child's CPU
- * time) and waitid (P_PID, P_ALL, P_PGID with WEXITED, WNOHANG; WNOWAIT as
- * a yielding poll) wait on the scheduler through ipf_waitpid, so a parent
+ * time) and waitid (P_PID, P_ALL, P_PGID with WEXITED, WNOHANG, WNOWAIT)
+ * wait on the scheduler through ipf_waitpid, so a parent
  * that waits for a child that waits for it is a deadlock the scheduler sees.
  * _exit and _Exit are ipf_exit (in the run's first process they end the
  * execution as its exit() would: exec_main.c). exit() first leaves the run
@@ -539,7 +539,7 @@ static pid_t run_wait(pid_t pid, int *status, int options, void *pc) {
   ENTER_AT(pc);
   pid_t r = ipf_waitpid(pid, &st, options);
   int e = errno;
-  if (r > 0) kid_reaped(r, st);
+  if (r > 0 && !(options & WNOWAIT)) kid_reaped(r, st);
   LEAVE();
   if (r > 0 && status) *status = st;
   errno = e;
@@ -582,22 +582,10 @@ API int waitid(idtype_t type, id_t id, siginfo_t *info, int options) {
   }
   /* stop and continue events only (no WEXITED): the kernel's */
   if (!EMU() || !(options & WEXITED) || !run_target(pid)) return get_waitid()(type, id, info, options);
-  if (options & WNOWAIT) {
-    /* no reaping: poll the kernel, yielding (a scheduling point that lets
-     * the child run) until the child has ended. A deadlock behind such a
-     * wait is a hang at the step bound, not a deadlock report. */
-    for (;;) {
-      if (info) info->si_pid = 0;
-      int r = get_waitid()(type, id, info, options | WNOHANG);
-      if (r < 0 || (options & WNOHANG) || (info && info->si_pid)) return r;
-      if (!info) return r;          /* the kernel says EFAULT first; here: nothing to poll */
-      ENTER();
-      ipf__pt_yield();
-      LEAVE();
-    }
-  }
+  /* WNOWAIT too: the child is seen and stays waitable (ipf_waitpid) */
   int st = 0;
-  pid_t r = run_wait(pid, &st, options & (WNOHANG | WSTOPPED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD), PC());
+  pid_t r = run_wait(pid, &st, options & (WNOHANG | WNOWAIT | WSTOPPED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD),
+                     PC());
   if (r < 0) return -1;
   if (info) {
     memset(info, 0, sizeof *info);

@@ -2287,12 +2287,32 @@ pid_t ipf_fork(const char *name) {
   return pid;
 }
 
+/* The kernel's wait, waitpid's convention. WNOWAIT (waitid's, which
+ * exec mode's waitid passes through ipf_waitpid) leaves the child
+ * waitable: waitid with the status rebuilt in waitpid's encoding. */
+static pid_t kernel_waitpid(pid_t pid, int *status, int options) {
+  pid_t r;
+  if (!(options & WNOWAIT)) {
+    while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
+    return r;
+  }
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  idtype_t type = pid > 0 ? P_PID : pid == -1 ? P_ALL : P_PGID;
+  id_t id = pid > 0 ? (id_t)pid : pid < -1 ? (id_t)-pid : 0;
+  int rc;
+  while ((rc = waitid(type, id, &si, WEXITED | (options & (WNOHANG | WNOWAIT)))) < 0 && errno == EINTR) {}
+  if (rc < 0) return -1;
+  if (si.si_pid && status)
+    *status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8
+            : si.si_code == CLD_DUMPED ? (si.si_status & 0x7f) | 0x80 : si.si_status & 0x7f;
+  return si.si_pid;
+}
+
 pid_t ipf_waitpid(pid_t pid, int *status, int options) {
   if (ipf__world() != IPF_WORLD_CONTROLLED) {
     if (ipf__world() == IPF_WORLD_CHAOS) ipf__chaos_delay();
-    pid_t r;
-    while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
-    return r;
+    return kernel_waitpid(pid, status, options);
   }
   IPF_CALLER_SCOPE();
   worker *me = self;
@@ -2309,9 +2329,12 @@ pid_t ipf_waitpid(pid_t pid, int *status, int options) {
     if (found >= 0) {
       struct proc *q = &R.procs[found];
       int st;
-      pid_t r;
-      while ((r = waitpid(q->pid, &st, 0)) < 0 && errno == EINTR) {}
+      pid_t r = kernel_waitpid(q->pid, &st, options & WNOWAIT);
       if (r < 0) return -1;
+      if (options & WNOWAIT) {        /* seen, not reaped: it stays waitable */
+        if (status) *status = st;
+        return r;
+      }
       q->state = P_REAPED;
       q->status = st;
       R.xepoch++;
@@ -2322,9 +2345,7 @@ pid_t ipf_waitpid(pid_t pid, int *status, int options) {
     if (!any) {
       /* not a process of the run (posix_spawn, system): the kernel's wait,
        * outside the scheduler's view */
-      pid_t r;
-      while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
-      return r;
+      return kernel_waitpid(pid, status, options);
     }
     int left = 0;
     for (int i = 1; i < R.nprocs; i++)
@@ -2334,8 +2355,8 @@ pid_t ipf_waitpid(pid_t pid, int *status, int options) {
       /* a child that exec'd another program left the run: ask the kernel
        * (it is not scheduled, so a blocking wait may take real time); a
        * WNOHANG poll polls it */
-      pid_t r;
-      while ((r = waitpid(pid, status, options)) < 0 && errno == EINTR) {}
+      pid_t r = kernel_waitpid(pid, status, options);
+      if (r > 0 && (options & WNOWAIT)) return r;
       for (int i = 1; r > 0 && i < R.nprocs; i++) if (R.procs[i].pid == r) R.procs[i].state = P_REAPED;
       if (r > 0) R.xepoch++;
       return r;

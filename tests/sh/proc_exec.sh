@@ -14,7 +14,8 @@
 #    failures, replayed 20/20; every fixed twin is clean under pct and
 #    random; fork+exec (waited for, and polled with WNOHANG), a failed
 #    exec, waitid, wait4 and exit()'s handlers in a child behave as POSIX
-#    says under exec, a child SIGKILLed by its parent is process-killed, and
+#    says under exec, a parent in waitid(WNOWAIT) before draining its
+#    child's pipe is a deadlock, a child SIGKILLed by its parent is process-killed, and
 #    a first process that _exits leaves no child or grandchild behind;
 #  - nothing is left in TMPDIR, /dev/shm or /dev/mqueue, and no process of
 #    these programs outlives the command.
@@ -144,6 +145,15 @@ for m in execfail exec pollexec waitid wait4; do
   [ $rc -eq 0 ] && ok || bad "exec of proc_helper $m: rc $rc: $(printf '%s' "$out" | head -6)"
   no_strays "proc_helper $m"
 done
+
+# waitid(WNOWAIT) waits on the scheduler too: the parent that waits so
+# before draining the pipe its child fills is a deadlock naming both, with
+# its kernel-side wait, within the first executions (not a hang at the
+# step bound, as a yielding poll of the kernel was)
+out=$(run --runs 20 -- "$helper" waitidfull); rc=$?
+case $out in *"deadlock"*"blocked in waitpid"*"pipe full"*) [ $rc -eq 1 ] && ok || bad "waitidfull: rc $rc";;
+  *) bad "proc_helper waitidfull: rc $rc, no deadlock across the processes: $(printf '%s' "$out" | head -6)";; esac
+no_strays "proc_helper waitidfull"
 
 # kill() is the kernel's: a child its parent SIGKILLs is killed by a signal,
 # which is the run's process-killed (not a hang, not a tool error)
