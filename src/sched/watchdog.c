@@ -63,7 +63,7 @@ volatile int *ipf__wd_inexact_out;
 static _Atomic long req_steps;
 static _Atomic int req_how;
 static _Atomic long acks;
-static _Atomic long deferred_at = -1;   /* steps of the stall a libc deferral answered */
+static _Atomic long libc_defers;   /* stalls the handler deferred because the PC was in libc (or the like) */
 
 /* Code where a thread must not be parked: libc, the loader, the vDSO, and
  * the kit's own shared object (exec mode). Filled once, read by the
@@ -150,7 +150,7 @@ static void on_stall(int sig, siginfo_t *si, void *uc) {
     if (ipf__pt_guard) how = IPF_STALL_DEFER;           /* inside the kit: a point comes soon */
     else if (excluded_pc(pc)) {
       how = IPF_STALL_DEFER;                             /* libc, loader, the kit's object */
-      atomic_store_explicit(&deferred_at, seen, memory_order_relaxed);
+      atomic_fetch_add_explicit(&libc_defers, 1, memory_order_relaxed);
     }
   }
   ipf__stall_at(seen, pc, regs_of(uc), how);
@@ -245,7 +245,7 @@ int ipf__wd_wait(_Atomic uint32_t *done, long period_ms) {
    * thread has burnt half a period of CPU time without a point */
   long tick_us = period_ms > 0 ? period_ms * 250 : 100000;
   uintptr_t last_w = 0;
-  long last_steps = -1;
+  long last_steps = -1, last_defers = atomic_load_explicit(&libc_defers, memory_order_relaxed);
   long long last_cpu = -1;
   for (;;) {
     long left_us = tick_us;
@@ -267,9 +267,20 @@ int ipf__wd_wait(_Atomic uint32_t *done, long period_ms) {
      * handed the token may not get a CPU for a period, and must not be
      * taken for a spinner (nor its next stall for a blind one). */
     long long cpu = w ? thread_cpu_ns(pt) : -1;
-    if (w && w == last_w && steps == last_steps && cpu >= 0 && last_cpu >= 0 &&
-        cpu - last_cpu >= period_ms * 500000LL &&
-        atomic_load_explicit(&deferred_at, memory_order_relaxed) != steps)
+    /* A stall the handler deferred because the thread was in libc counts
+     * its CPU time afresh: a thread blocked there burns none and is not
+     * signalled again (a second EINTR would only disturb the program),
+     * while one that went on into a spin of its own burns another half
+     * period and is asked again. (Never asking again at that step count
+     * left such a spinner running until the step bound: a livelock test
+     * timed out when the first signal found its thread leaving a futex
+     * wait in libc.) */
+    long defers = atomic_load_explicit(&libc_defers, memory_order_relaxed);
+    if (defers != last_defers) {
+      last_defers = defers;
+      last_cpu = cpu;
+    } else if (w && w == last_w && steps == last_steps && cpu >= 0 && last_cpu >= 0 &&
+               cpu - last_cpu >= period_ms * 500000LL)
       ask(pt, steps, IPF_STALL_PREEMPT);
     if (!(w == last_w && steps == last_steps)) last_cpu = cpu;
     last_w = w;
