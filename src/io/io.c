@@ -302,16 +302,20 @@ static int wait_ready(int fd, short ev, long ms) {
   return ipf__block(IPF_WAIT_FD, (const void *)(intptr_t)fd, ev, ms);
 }
 
-int ipf_wait_fd(int fd, short events, long timeout_ms) {
-  int w = ipf__world();
-  if (w == IPF_WORLD_CONTROLLED) ipf__point_fd("ipf_wait_fd", is_external(fd) ? -1 : fd);
-  else if (w == IPF_WORLD_CHAOS) ipf__chaos_delay();
-  return wait_ready(fd, events, timeout_ms);
-}
-
 static void point(int w, const char *what) {
   if (w == IPF_WORLD_CONTROLLED) ipf__point(what, NULL);
   else if (w == IPF_WORLD_CHAOS) ipf__chaos_delay();
+}
+/* The point before a transfer on fd or a wait for it: dfs sees the object
+ * behind fd, unless its peer is outside the run. */
+static void point_fd(int w, const char *what, int fd) {
+  if (w == IPF_WORLD_CONTROLLED) ipf__point_fd(what, is_external(fd) ? -1 : fd);
+  else if (w == IPF_WORLD_CHAOS) ipf__chaos_delay();
+}
+
+int ipf_wait_fd(int fd, short events, long timeout_ms) {
+  point_fd(ipf__world(), "ipf_wait_fd", fd);
+  return wait_ready(fd, events, timeout_ms);
 }
 
 /* Really disconnect fd so that the peer sees it: shut a socket down both
@@ -486,8 +490,7 @@ static ssize_t xfer(const char *what, int site, int writing, int sock, int fd,
   (void)site;
   if (cnt < 1 || cnt > IOV_MAX) return -EINVAL;
   int w = ipf__world();
-  if (w == IPF_WORLD_CONTROLLED) ipf__point_fd(what, is_external(fd) ? -1 : fd);
-  else if (w == IPF_WORLD_CHAOS) ipf__chaos_delay();
+  point_fd(w, what, fd);
   struct iovec local[cnt];
   memcpy(local, iov0, sizeof local);
   struct iovec *iov = local;

@@ -1069,6 +1069,14 @@ uintptr_t ipf__sched_probe(pthread_t *pt, long *steps) {
   return (uintptr_t)w;
 }
 
+/* The execution may not replay exactly, for reason `why` (IPF_INEXACT_*):
+ * in its result, and in exec mode's shared page. */
+static void mark_inexact(int why) {
+  if (S.inexact & why) return;
+  S.inexact |= why;
+  ipf__wd_mark_inexact(why);
+}
+
 /* In the signal handler, on the thread the controller found stalled. Only
  * the token holder, still at the step count the controller saw, counts:
  * anything else means the stall ended on its own. A preemption is a step
@@ -1111,7 +1119,7 @@ void ipf__stall_at(long seen, uintptr_t pc, uint64_t regs, int how) {
   me->from_stall = 1;
   if (next == me) return;
   R.preemptions++;
-  if (!(S.inexact & IPF_INEXACT_STALL)) { S.inexact |= IPF_INEXACT_STALL; ipf__wd_mark_inexact(IPF_INEXACT_STALL); }
+  mark_inexact(IPF_INEXACT_STALL);
   note_switch(me, next);
   switch_to(me, next);
 }
@@ -2405,10 +2413,7 @@ char *ipf__exec_outside;
 void ipf__outside_process(const char *how, const char *what) {
   if (ipf__world() != IPF_WORLD_CONTROLLED || !self) return;
   ipf__trace("%s %s: a process outside the run", how, what ? what : "");
-  if (!(S.inexact & IPF_INEXACT_OUTSIDE)) {
-    S.inexact |= IPF_INEXACT_OUTSIDE;
-    ipf__wd_mark_inexact(IPF_INEXACT_OUTSIDE);
-  }
+  mark_inexact(IPF_INEXACT_OUTSIDE);
   if (ipf__exec_outside && !ipf__exec_outside[0])
     snprintf(ipf__exec_outside, IPF_EXEC_OUTSIDE_CAP, "%s %s", how, what ? what : "");
 }

@@ -272,9 +272,8 @@ int ipf__wd_wait(_Atomic uint32_t *done, long period_ms) {
      * signalled again (a second EINTR would only disturb the program),
      * while one that went on into a spin of its own burns another half
      * period and is asked again. (Never asking again at that step count
-     * left such a spinner running until the step bound: a livelock test
-     * timed out when the first signal found its thread leaving a futex
-     * wait in libc.) */
+     * could leave such a spinner running until the step bound; a livelock
+     * test under ASan hung so, with the spinner in its own loop.) */
     long defers = atomic_load_explicit(&libc_defers, memory_order_relaxed);
     if (defers != last_defers) {
       last_defers = defers;
